@@ -1,0 +1,53 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE, problemForStatus } from './problem';
+import { ProblemDto } from './problem.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.',
+  401: 'No valid API key.',
+  403: 'The API key lacks the scope for this operation.',
+  404: 'The cloud, or the resource in it, does not exist.',
+  409: 'Not possible in the current state (or a name already in use, or quota).',
+  413: 'The request body is too large.',
+  422: 'The request names an image, size, location or key pair the cloud does not have.',
+  501: 'The cloud cannot do this.',
+  502: 'The cloud failed or rejected the service\'s credentials.',
+  503: 'The cloud is rate limiting; see Retry-After.',
+  504: 'The cloud did not answer in time.',
+};
+
+const EXAMPLES: Record<number, string> = {
+  400: 'name must be longer than or equal to 1 characters',
+  401: 'missing or invalid API key',
+  403: 'this API key lacks the "write" scope',
+  404: 'cloud "default": node node-000042 not found',
+  409: 'cloud "default": cannot start node node-000001 while it is running (it must be stopped)',
+  413: 'the request body is larger than the service accepts',
+  422: 'cloud "default": size "huge" does not exist in this cloud',
+  501: 'cloud "default": stopping nodes is not supported by this cloud',
+  502: 'cloud "lab": list nodes: credentials rejected by the cloud (HTTP 401)',
+  503: 'cloud "lab": list nodes: the cloud answered HTTP 429',
+  504: 'cloud "lab": list nodes: no answer within 30000 ms',
+};
+
+/** Documents each listed error status with the problem schema, media type and an example. */
+export function ApiProblems(...statuses: number[]) {
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    ...statuses.map((status) => {
+      const detail = EXAMPLES[status] ?? 'error';
+      const cloud = /^cloud "([^"]+)"/.exec(detail)?.[1];
+      return ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Error',
+        content: {
+          [PROBLEM_CONTENT_TYPE]: {
+            schema: { $ref: getSchemaPath(ProblemDto) },
+            example: problemForStatus(status, detail, cloud ? { cloud } : {}),
+          },
+        },
+      });
+    }),
+  );
+}

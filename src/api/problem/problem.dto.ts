@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class FieldErrorDto {
+  @ApiProperty({ example: 'name' })
+  field: string;
+
+  @ApiProperty({ example: 'name must be shorter than or equal to 255 characters' })
+  message: string;
+}
+
+/** RFC 9457 problem details: the body of every 4xx and 5xx answer (application/problem+json). */
+export class ProblemDto {
+  @ApiProperty({ description: 'A URI naming the kind of problem.', example: 'urn:cloud-orchestrator:problem:not-found' })
+  type: string;
+
+  @ApiProperty({ description: 'Short, human-readable summary of the kind of problem.', example: 'Not found' })
+  title: string;
+
+  @ApiProperty({ description: 'The HTTP status code.', example: 404 })
+  status: number;
+
+  @ApiProperty({ description: 'What went wrong with this request.', example: 'cloud "default": node node-000042 not found' })
+  detail: string;
+
+  @ApiPropertyOptional({ description: 'The request path.', example: '/api/v1/clouds/default/nodes/node-000042' })
+  instance?: string;
+
+  @ApiPropertyOptional({ description: 'The cloud involved, where there is one.', example: 'default' })
+  cloud?: string;
+
+  @ApiPropertyOptional({ description: 'Field-level validation failures.', type: [FieldErrorDto] })
+  errors?: FieldErrorDto[];
+}

@@ -1,0 +1,59 @@
+import { HttpStatus } from '@nestjs/common';
+import type { CloudErrorKind } from '../../cloud/driver/cloud-error';
+
+/** An RFC 9457 problem body. `cloud` names the cloud involved; `errors` lists field-level failures. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  cloud?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TYPE_BASE = 'urn:cloud-orchestrator:problem:';
+
+export function problemType(slug: string): string {
+  return `${TYPE_BASE}${slug}`;
+}
+
+/** How each kind of cloud error is answered over HTTP. */
+export const CLOUD_ERROR_STATUS: Record<CloudErrorKind, { status: number; title: string; slug: string }> = {
+  not_found: { status: HttpStatus.NOT_FOUND, title: 'Not found', slug: 'not-found' },
+  invalid_reference: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Unknown reference', slug: 'unknown-reference' },
+  invalid_request: { status: HttpStatus.BAD_REQUEST, title: 'Invalid request', slug: 'invalid-request' },
+  conflict: { status: HttpStatus.CONFLICT, title: 'Conflict with the current state', slug: 'conflict' },
+  quota_exceeded: { status: HttpStatus.CONFLICT, title: 'Quota exceeded', slug: 'quota-exceeded' },
+  unsupported: { status: HttpStatus.NOT_IMPLEMENTED, title: 'Not supported by this cloud', slug: 'unsupported' },
+  auth_failed: { status: HttpStatus.BAD_GATEWAY, title: 'Credentials rejected by the cloud', slug: 'cloud-credentials-rejected' },
+  rate_limited: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Rate limited by the cloud', slug: 'cloud-rate-limited' },
+  timeout: { status: HttpStatus.GATEWAY_TIMEOUT, title: 'Cloud timed out', slug: 'cloud-timeout' },
+  unavailable: { status: HttpStatus.BAD_GATEWAY, title: 'Cloud unavailable', slug: 'cloud-unavailable' },
+};
+
+const STATUS_TITLES: Record<number, { title: string; slug: string }> = {
+  400: { title: 'Bad request', slug: 'bad-request' },
+  401: { title: 'Unauthorized', slug: 'unauthorized' },
+  403: { title: 'Forbidden', slug: 'forbidden' },
+  404: { title: 'Not found', slug: 'not-found' },
+  405: { title: 'Method not allowed', slug: 'method-not-allowed' },
+  406: { title: 'Not acceptable', slug: 'not-acceptable' },
+  409: { title: 'Conflict with the current state', slug: 'conflict' },
+  413: { title: 'Payload too large', slug: 'payload-too-large' },
+  415: { title: 'Unsupported media type', slug: 'unsupported-media-type' },
+  422: { title: 'Unprocessable content', slug: 'unprocessable' },
+  429: { title: 'Too many requests', slug: 'too-many-requests' },
+  500: { title: 'Internal server error', slug: 'internal' },
+  501: { title: 'Not implemented', slug: 'not-implemented' },
+  502: { title: 'Bad gateway', slug: 'bad-gateway' },
+  503: { title: 'Service unavailable', slug: 'unavailable' },
+  504: { title: 'Gateway timeout', slug: 'gateway-timeout' },
+};
+
+export function problemForStatus(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
+  const known = STATUS_TITLES[status] ?? { title: 'Error', slug: 'error' };
+  return { type: problemType(known.slug), title: known.title, status, detail, ...extra };
+}

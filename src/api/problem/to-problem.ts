@@ -1,0 +1,43 @@
+import { HttpException, Logger } from '@nestjs/common';
+import { CloudError } from '../../cloud/driver/cloud-error';
+import { CLOUD_ERROR_STATUS, Problem, problemForStatus, problemType } from './problem';
+import { ProblemException } from './problem.exception';
+
+const logger = new Logger('Errors');
+
+/** Fastify's own errors (body parsing, limits) carry a status and an FST_ code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+
+/** Every error the service can meet, as a problem body. Unknown errors are logged, never echoed. */
+export function toProblem(exception: unknown): Problem {
+  if (exception instanceof ProblemException) return exception.problem;
+  if (exception instanceof CloudError) {
+    const mapped = CLOUD_ERROR_STATUS[exception.kind];
+    const cloud = exception.cloud;
+    return {
+      type: problemType(mapped.slug),
+      title: mapped.title,
+      status: mapped.status,
+      detail: cloud ? `cloud "${cloud}": ${exception.message}` : exception.message,
+      ...(cloud ? { cloud } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+    return problemForStatus(status, status === 404 && /^Cannot /.test(detail) ? `no such route: ${detail.slice(7)}` : detail);
+  }
+  const fastify = exception as FastifyLikeError;
+  if (fastify && typeof fastify.code === 'string' && fastify.code.startsWith('FST_') && fastify.statusCode && fastify.statusCode < 500) {
+    return problemForStatus(fastify.statusCode, String(fastify.message ?? 'bad request'));
+  }
+  logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+  return problemForStatus(500, 'the service failed unexpectedly; the error has been logged');
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ComputeService } from '../../compute/compute.service';
+import { ApiProblems } from '../problem/api-problems.decorator';
+import { ImportKeyPairDto, KeyPairDto, KeyPairListDto } from './dto/key-pair.dto';
+import { CloudParams, KeyPairParams } from './dto/params.dto';
+
+@ApiTags('key-pairs')
+@Controller({ path: 'clouds/:cloud/key-pairs', version: '1' })
+export class KeyPairsController {
+  constructor(private readonly compute: ComputeService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listKeyPairs', summary: 'SSH key pairs known to the cloud' })
+  @ApiOkResponse({ type: KeyPairListDto })
+  @ApiProblems(400, 404, 501, 502, 503, 504)
+  async listKeyPairs(@Param() params: CloudParams): Promise<KeyPairListDto> {
+    return { items: await this.compute.listKeyPairs(params.cloud) };
+  }
+
+  @Post()
+  @ApiOperation({ operationId: 'importKeyPair', summary: 'Import an OpenSSH public key as a key pair' })
+  @ApiCreatedResponse({ type: KeyPairDto })
+  @ApiProblems(400, 404, 409, 413, 501, 502, 503, 504)
+  importKeyPair(@Param() params: CloudParams, @Body() body: ImportKeyPairDto): Promise<KeyPairDto> {
+    return this.compute.importKeyPair(params.cloud, body.name, body.publicKey);
+  }
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ operationId: 'deleteKeyPair', summary: 'Delete a key pair' })
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiProblems(400, 404, 501, 502, 503, 504)
+  async deleteKeyPair(@Param() params: KeyPairParams): Promise<void> {
+    await this.compute.deleteKeyPair(params.cloud, params.name);
+  }
+}

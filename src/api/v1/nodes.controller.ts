@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { NodeAction } from '../../cloud/driver/compute-driver';
+import { ComputeService } from '../../compute/compute.service';
+import { ApiProblems } from '../problem/api-problems.decorator';
+import { CreateNodeDto } from './dto/create-node.dto';
+import { NodeDto, NodePageDto } from './dto/node.dto';
+import { CloudParams, ListNodesQuery, NodeParams } from './dto/params.dto';
+
+@ApiTags('nodes')
+@Controller({ path: 'clouds/:cloud/nodes', version: '1' })
+export class NodesController {
+  constructor(private readonly compute: ComputeService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listNodes', summary: 'List the nodes of one cloud, a page at a time' })
+  @ApiOkResponse({ type: NodePageDto })
+  @ApiProblems(400, 404, 502, 503, 504)
+  listNodes(@Param() params: CloudParams, @Query() query: ListNodesQuery): Promise<NodePageDto> {
+    return this.compute.listNodes(params.cloud, query.limit ?? 1000, query.cursor);
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    operationId: 'createNode',
+    summary: 'Create a node',
+    description: 'Answers at once with the node in `pending`; poll getNode until it is `running`.',
+  })
+  @ApiAcceptedResponse({ type: NodeDto, description: 'Accepted; `Location` names the new node.' })
+  @ApiProblems(400, 404, 409, 413, 422, 501, 502, 503, 504)
+  async createNode(
+    @Param() params: CloudParams,
+    @Body() body: CreateNodeDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<NodeDto> {
+    const node = await this.compute.createNode(params.cloud, body);
+    reply.header('Location', `/api/v1/clouds/${encodeURIComponent(node.cloud)}/nodes/${encodeURIComponent(node.id)}`);
+    return node;
+  }
+
+  @Get(':nodeId')
+  @ApiOperation({ operationId: 'getNode', summary: 'One node' })
+  @ApiOkResponse({ type: NodeDto })
+  @ApiProblems(400, 404, 502, 503, 504)
+  getNode(@Param() params: NodeParams): Promise<NodeDto> {
+    return this.compute.getNode(params.cloud, params.nodeId);
+  }
+
+  @Delete(':nodeId')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ operationId: 'destroyNode', summary: 'Destroy a node', description: 'Some clouds finish the deletion shortly after.' })
+  @ApiAcceptedResponse({ description: 'Accepted; the node is gone or going.' })
+  @ApiProblems(400, 404, 409, 502, 503, 504)
+  async destroyNode(@Param() params: NodeParams): Promise<void> {
+    await this.compute.destroyNode(params.cloud, params.nodeId);
+  }
+
+  @Post(':nodeId/actions/reboot')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'rebootNode', summary: 'Reboot a running node (it passes through `rebooting`)' })
+  @ApiAcceptedResponse({ type: NodeDto })
+  @ApiProblems(400, 404, 409, 501, 502, 503, 504)
+  rebootNode(@Param() params: NodeParams): Promise<NodeDto> {
+    return this.act(params, 'reboot');
+  }
+
+  @Post(':nodeId/actions/start')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'startNode', summary: 'Start a stopped node (it passes through `starting`)' })
+  @ApiAcceptedResponse({ type: NodeDto })
+  @ApiProblems(400, 404, 409, 501, 502, 503, 504)
+  startNode(@Param() params: NodeParams): Promise<NodeDto> {
+    return this.act(params, 'start');
+  }
+
+  @Post(':nodeId/actions/stop')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ operationId: 'stopNode', summary: 'Stop a running node (it passes through `stopping`)' })
+  @ApiAcceptedResponse({ type: NodeDto })
+  @ApiProblems(400, 404, 409, 501, 502, 503, 504)
+  stopNode(@Param() params: NodeParams): Promise<NodeDto> {
+    return this.act(params, 'stop');
+  }
+
+  private act(params: NodeParams, action: NodeAction): Promise<NodeDto> {
+    return this.compute.nodeAction(params.cloud, params.nodeId, action);
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigError, describeIssues } from '../config/config-error';
+import type { CloudSettings } from '../config/settings.schema';
+import type { DriverDefinition } from './driver-definition';
+import type { ComputeDriver } from './driver/compute-driver';
+
+/**
+ * Maps engine names to driver definitions. Each driver module registers itself here when it is
+ * instantiated, so adding a provider is one module plus one line in DriversModule.
+ */
+@Injectable()
+export class DriverFactory {
+  private readonly definitions = new Map<string, DriverDefinition<any>>();
+
+  register(definition: DriverDefinition<any>): void {
+    if (this.definitions.has(definition.engine)) {
+      throw new Error(`engine "${definition.engine}" is registered twice`);
+    }
+    this.definitions.set(definition.engine, definition);
+  }
+
+  engines(): string[] {
+    return [...this.definitions.keys()].sort();
+  }
+
+  definition(engine: string): DriverDefinition<any> | undefined {
+    return this.definitions.get(engine);
+  }
+
+  /** Validates one cloud's settings against its engine and builds the driver; throws ConfigError. */
+  create(cloud: string, settings: CloudSettings): ComputeDriver {
+    const definition = this.definitions.get(settings.engine);
+    if (!definition) {
+      throw new ConfigError(
+        `invalid configuration:\nclouds.${cloud}.engine: unknown engine "${settings.engine}"; engines: ${this.engines().join(', ')}`,
+      );
+    }
+    const parsed = definition.options.safeParse(settings);
+    if (!parsed.success) {
+      throw new ConfigError(`invalid configuration:\n${describeIssues(`clouds.${cloud}`, parsed.error.issues)}`);
+    }
+    return definition.create({ cloud, options: parsed.data, timeoutMs: settings.timeoutMs });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Errors a driver reports, by kind rather than by HTTP status: drivers know nothing of HTTP.
+ * The problem filter maps each kind to a status (see api/problem/problem-mapping.ts).
+ * Messages must never contain credentials; `detail` is shown to callers.
+ */
+export type CloudErrorKind =
+  /** The thing asked for does not exist (node, key pair). */
+  | 'not_found'
+  /** The request names something the cloud does not have (image, size, location, key). */
+  | 'invalid_reference'
+  /** The request is malformed for this cloud (bad public key, bad name). */
+  | 'invalid_request'
+  /** Not possible in the current state (stop a stopped node, duplicate key pair name). */
+  | 'conflict'
+  /** The cloud refused for quota or limits. */
+  | 'quota_exceeded'
+  /** The cloud cannot do this at all. */
+  | 'unsupported'
+  /** The cloud rejected our credentials. */
+  | 'auth_failed'
+  /** The cloud asked us to slow down. */
+  | 'rate_limited'
+  /** The cloud did not answer in time. */
+  | 'timeout'
+  /** Unreachable, 5xx, or an answer we cannot read. */
+  | 'unavailable';
+
+export class CloudError extends Error {
+  override readonly name = 'CloudError';
+  /** The cloud's name, filled in by the registry when the driver does not know it. */
+  cloud?: string;
+
+  constructor(
+    readonly kind: CloudErrorKind,
+    message: string,
+    readonly options: { retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message);
+  }
+
+  static is(error: unknown): error is CloudError {
+    return error instanceof CloudError;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The contract every cloud driver implements. Drivers know nothing of HTTP: they speak in these
+ * provider-neutral shapes and throw {@link CloudError}s; the HTTP layer maps both onto the v1 API.
+ */
+
+export const NODE_STATES = [
+  'running',
+  'pending',
+  'rebooting',
+  'starting',
+  'stopping',
+  'stopped',
+  'terminated',
+  'error',
+  'unknown',
+] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+export interface CloudNode {
+  id: string;
+  name: string;
+  state: NodeState;
+  publicIps: string[];
+  privateIps: string[];
+  imageId: string | null;
+  sizeId: string | null;
+  locationId: string | null;
+  createdAt: string | null;
+  metadata: Record<string, string>;
+  /** Provider-specific facts worth showing; never credentials. */
+  extra: Record<string, unknown>;
+}
+
+export interface CloudImage {
+  id: string;
+  name: string;
+  extra: Record<string, unknown>;
+}
+
+export interface CloudSize {
+  id: string;
+  name: string;
+  /** MiB */
+  ram: number | null;
+  /** GiB */
+  disk: number | null;
+  vcpus: number | null;
+  /** Hourly price in USD where the provider publishes one. */
+  price: number | null;
+  extra: Record<string, unknown>;
+}
+
+export interface CloudLocation {
+  id: string;
+  name: string;
+  country: string | null;
+  extra: Record<string, unknown>;
+}
+
+export interface CloudKeyPair {
+  name: string;
+  fingerprint: string | null;
+  publicKey: string | null;
+}
+
+export interface CreateNodeRequest {
+  name: string;
+  image: string;
+  size: string;
+  location?: string;
+  keyName?: string;
+  userData?: string;
+  metadata?: Record<string, string>;
+  /** Provider network ids to attach, where the provider has networks. */
+  networks?: string[];
+}
+
+export interface PageRequest {
+  limit: number;
+  /** Driver-defined marker from a previous page's `next`; absent for the first page. */
+  marker?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Marker for the following page; absent on the last page. */
+  next?: string;
+}
+
+export type NodeAction = 'reboot' | 'start' | 'stop';
+
+/** What a cloud can do; the API answers 501 for what it cannot. */
+export interface Capabilities {
+  reboot: boolean;
+  start: boolean;
+  stop: boolean;
+  keyPairs: boolean;
+  importKeyPair: boolean;
+  locations: boolean;
+  userData: boolean;
+  metadata: boolean;
+}
+
+export const ALL_CAPABILITIES: Capabilities = {
+  reboot: true,
+  start: true,
+  stop: true,
+  keyPairs: true,
+  importKeyPair: true,
+  locations: true,
+  userData: true,
+  metadata: true,
+};
+
+export interface ComputeDriver {
+  readonly engine: string;
+  readonly capabilities: Capabilities;
+
+  /** Log in (or otherwise get ready). Called once and shared; a failure lets the next call retry. */
+  connect(): Promise<void>;
+  /** Release sockets and timers at shutdown. */
+  close(): Promise<void>;
+
+  listNodes(page: PageRequest): Promise<Page<CloudNode>>;
+  getNode(id: string): Promise<CloudNode>;
+  createNode(request: CreateNodeRequest): Promise<CloudNode>;
+  nodeAction(id: string, action: NodeAction): Promise<CloudNode>;
+  destroyNode(id: string): Promise<void>;
+
+  listImages(): Promise<CloudImage[]>;
+  listSizes(): Promise<CloudSize[]>;
+  listLocations(): Promise<CloudLocation[]>;
+
+  listKeyPairs(): Promise<CloudKeyPair[]>;
+  importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair>;
+  deleteKeyPair(name: string): Promise<void>;
+}

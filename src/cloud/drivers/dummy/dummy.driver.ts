@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudError } from '../../driver/cloud-error';
+import {
+  ALL_CAPABILITIES,
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  ComputeDriver,
+  CreateNodeRequest,
+  NodeAction,
+  NodeState,
+  Page,
+  PageRequest,
+} from '../../driver/compute-driver';
+import { md5Fingerprint, parsePublicKey } from '../../driver/public-key';
+import { DUMMY_IMAGES, DUMMY_LOCATIONS, DUMMY_SIZES } from './dummy-catalog';
+
+export interface DummyOptions {
+  /** Nodes present (running) at start. */
+  nodes: number;
+  /** How long pending/rebooting/stopping/starting last. */
+  transitionMs: number;
+  /** Simulated latency added to every call, for demos and timeout tests. */
+  latencyMs: number;
+}
+
+/** Which action is allowed from which state, the state it passes through, and where it settles. */
+const ACTIONS: Record<NodeAction, { from: NodeState; via: NodeState; to: NodeState }> = {
+  reboot: { from: 'running', via: 'rebooting', to: 'running' },
+  stop: { from: 'running', via: 'stopping', to: 'stopped' },
+  start: { from: 'stopped', via: 'starting', to: 'running' },
+};
+
+interface StoredNode extends CloudNode {
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * An in-memory cloud that behaves like a real one: it honours names and metadata, moves nodes
+ * through transitional states on a timer, and refuses actions that make no sense in the current
+ * state. Every mutation checks and changes state in one synchronous step, so concurrent requests
+ * cannot interleave inside it.
+ */
+export class DummyDriver implements ComputeDriver {
+  readonly engine = 'dummy';
+  readonly capabilities = { ...ALL_CAPABILITIES };
+
+  private readonly nodes = new Map<string, StoredNode>();
+  private readonly keyPairs = new Map<string, CloudKeyPair>();
+  private sequence = 0;
+
+  constructor(private readonly options: DummyOptions) {
+    for (let i = 1; i <= options.nodes; i++) {
+      const node = this.newNode({ name: `demo-${i}`, image: DUMMY_IMAGES[0].id, size: DUMMY_SIZES[0].id }, 'running');
+      this.nodes.set(node.id, node);
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.latency();
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.nodes.values()) clearTimeout(node.timer);
+  }
+
+  async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
+    await this.latency();
+    // Ids are zero-padded and increasing, so id order is creation order and a stable marker.
+    const all = [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+    const from = page.marker ? all.filter((n) => n.id > page.marker!) : all;
+    const items = from.slice(0, page.limit).map(publicView);
+    return { items, next: from.length > page.limit ? items[items.length - 1].id : undefined };
+  }
+
+  async getNode(id: string): Promise<CloudNode> {
+    await this.latency();
+    return publicView(this.find(id));
+  }
+
+  async createNode(request: CreateNodeRequest): Promise<CloudNode> {
+    await this.latency();
+    // Every reference is checked before anything is stored: a bad request creates nothing.
+    if (!DUMMY_IMAGES.some((i) => i.id === request.image)) throw invalidReference('image', request.image);
+    if (!DUMMY_SIZES.some((s) => s.id === request.size)) throw invalidReference('size', request.size);
+    if (request.location && !DUMMY_LOCATIONS.some((l) => l.id === request.location)) {
+      throw invalidReference('location', request.location);
+    }
+    if (request.keyName && !this.keyPairs.has(request.keyName)) throw invalidReference('key pair', request.keyName);
+    if (request.networks?.length) {
+      throw new CloudError('invalid_reference', `networks: the dummy cloud has no networks (asked for ${request.networks.join(', ')})`);
+    }
+    const node = this.newNode(request, 'pending');
+    this.nodes.set(node.id, node);
+    this.settleLater(node, 'running');
+    return publicView(node);
+  }
+
+  async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
+    await this.latency();
+    const node = this.find(id);
+    const rule = ACTIONS[action];
+    if (node.state !== rule.from) {
+      throw new CloudError('conflict', `cannot ${action} node ${id} while it is ${node.state} (it must be ${rule.from})`);
+    }
+    node.state = rule.via;
+    this.settleLater(node, rule.to);
+    return publicView(node);
+  }
+
+  async destroyNode(id: string): Promise<void> {
+    await this.latency();
+    const node = this.find(id);
+    clearTimeout(node.timer);
+    this.nodes.delete(id);
+  }
+
+  async listImages(): Promise<CloudImage[]> {
+    await this.latency();
+    return structuredClone(DUMMY_IMAGES);
+  }
+
+  async listSizes(): Promise<CloudSize[]> {
+    await this.latency();
+    return structuredClone(DUMMY_SIZES);
+  }
+
+  async listLocations(): Promise<CloudLocation[]> {
+    await this.latency();
+    return structuredClone(DUMMY_LOCATIONS);
+  }
+
+  async listKeyPairs(): Promise<CloudKeyPair[]> {
+    await this.latency();
+    return [...this.keyPairs.values()].sort((a, b) => a.name.localeCompare(b.name)).map((k) => ({ ...k }));
+  }
+
+  async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+    await this.latency();
+    const parsed = parsePublicKey(publicKey);
+    if (!parsed) throw new CloudError('invalid_request', 'publicKey is not an OpenSSH public key');
+    if (this.keyPairs.has(name)) throw new CloudError('conflict', `a key pair named "${name}" already exists`);
+    const keyPair = { name, fingerprint: md5Fingerprint(parsed), publicKey: publicKey.trim() };
+    this.keyPairs.set(name, keyPair);
+    return { ...keyPair };
+  }
+
+  async deleteKeyPair(name: string): Promise<void> {
+    await this.latency();
+    if (!this.keyPairs.delete(name)) throw new CloudError('not_found', `key pair "${name}" not found`);
+  }
+
+  private newNode(request: CreateNodeRequest, state: NodeState): StoredNode {
+    const n = ++this.sequence;
+    const location = request.location ?? DUMMY_LOCATIONS[0].id;
+    return {
+      id: `node-${String(n).padStart(6, '0')}`,
+      name: request.name,
+      state,
+      // Documentation-range addresses (RFC 5737 / RFC 1918 look-alikes): data only, never contacted.
+      publicIps: [`203.0.113.${(n % 250) + 1}`],
+      privateIps: [`10.0.${Math.floor(n / 250) % 256}.${(n % 250) + 1}`],
+      imageId: request.image,
+      sizeId: request.size,
+      locationId: location,
+      createdAt: new Date().toISOString(),
+      metadata: { ...(request.metadata ?? {}) },
+      extra: {
+        ...(request.keyName ? { keyName: request.keyName } : {}),
+        ...(request.userData ? { userDataBytes: Buffer.byteLength(request.userData) } : {}),
+      },
+    };
+  }
+
+  private settleLater(node: StoredNode, to: NodeState): void {
+    clearTimeout(node.timer);
+    node.timer = setTimeout(() => {
+      node.timer = undefined;
+      if (this.nodes.get(node.id) === node) node.state = to;
+    }, this.options.transitionMs);
+    node.timer.unref();
+  }
+
+  private find(id: string): StoredNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new CloudError('not_found', `node ${id} not found`);
+    return node;
+  }
+
+  private async latency(): Promise<void> {
+    if (this.options.latencyMs > 0) await sleep(this.options.latencyMs, undefined, { ref: false });
+  }
+}
+
+function publicView(node: StoredNode): CloudNode {
+  const { timer: _timer, ...rest } = node;
+  return structuredClone(rest);
+}
+
+function invalidReference(what: string, id: string): CloudError {
+  return new CloudError('invalid_reference', `${what} "${id}" does not exist in this cloud`);
+}

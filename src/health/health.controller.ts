@@ -1,0 +1,35 @@
+import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ReadinessService } from './readiness.service';
+
+/** Probes for Kubernetes. Neither calls a cloud: a cloud being down must not restart or unready pods. */
+@ApiTags('health')
+@Controller({ path: 'health', version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly readiness: ReadinessService,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
+  live() {
+    return this.health.check([async () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: 503 while starting or shutting down' })
+  ready() {
+    return this.health.check([
+      async () => {
+        const state = this.readiness.current;
+        const check = this.indicators.check('service');
+        return state === 'ready' ? check.up({ state }) : check.down({ state });
+      },
+    ]);
+  }
+}
