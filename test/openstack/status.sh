@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # test/openstack/status.sh - exit 0 if the stack of up.sh is up and answering:
 # Keystone issues a project-scoped token for demo/demo and Nova lists flavors
-# with it.  Quiet unless -v.  Env: OS_CI_PASSWORD (default: secret),
-# OS_CI_STATE (only used to say where the logs are).
+# with it.  Quiet unless -v.  Env: OS_CI_PASSWORD (default: the running
+# stack's, from $OS_CI_STATE/env, else secret), OS_CI_STATE (default
+# /tmp/openstack-ci).
 set -u
 V=0; [ "${1:-}" = -v ] && V=1
 STATE=${OS_CI_STATE:-/tmp/openstack-ci}
-PW=${OS_CI_PASSWORD:-secret}
+if [ -n "${OS_CI_PASSWORD+x}" ]; then PW=$OS_CI_PASSWORD
+else PW=$(sed -n 's/^OS_PASSWORD=//p' "$STATE/env" 2>/dev/null); PW=${PW:-secret}; fi
 KS=http://127.0.0.1:5000/v3
 NOVA=http://127.0.0.1:8774/v2.1
 say() { [ $V = 1 ] && echo "[status] $*"; return 0; }

@@ -77,9 +77,24 @@ T0=$EPOCHREALTIME
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 log() { echo "[up $(elapsed "$T0")s] $*"; }
 
-# settings a running stack must match to be reused as is
+# The settings of this boot, recorded in $STATE/config.  A running stack is
+# reused only if it matches every knob that is SET in the environment; an
+# unset knob accepts whatever is running (so a bare `up.sh` does not restart a
+# stack that was started with OS_CI_NOVA_MAX_LIMIT=5).  A fresh boot uses the
+# defaults for unset knobs.
 PW_SUM=$(printf '%s' "$PW" | sha256sum | cut -c1-16)
-WANT_CONFIG="db=$DBMODE network=$NETMODE password_sha256=$PW_SUM nova_max_limit=$NOVA_MAX_LIMIT"
+CONFIG="db=$DBMODE network=$NETMODE password_sha256=$PW_SUM nova_max_limit=$NOVA_MAX_LIMIT"
+WANT=""
+[ -n "${OS_CI_DB+x}" ] && WANT="$WANT db=$DBMODE"
+[ -n "${OS_CI_NETWORK+x}" ] && WANT="$WANT network=$NETMODE"
+[ -n "${OS_CI_PASSWORD+x}" ] && WANT="$WANT password_sha256=$PW_SUM"
+[ -n "${OS_CI_NOVA_MAX_LIMIT+x}" ] && WANT="$WANT nova_max_limit=$NOVA_MAX_LIMIT"
+config_mismatch() {  # prints the wanted settings the running stack lacks
+  local have w out=""
+  have=" $(cat "$STATE/config" 2>/dev/null) "
+  for w in $WANT; do case "$have" in *" $w "*) ;; *) out="$out $w";; esac; done
+  echo "${out# }"
+}
 
 # ---------------------------------------------------------------- 0. lock, reuse or stop old
 mkdir -p "$STATE"
@@ -101,12 +116,12 @@ if [ -f "$STATE/pids" ]; then
   why=""
   if [ ! -f "$STATE/ready" ]; then why="previous up.sh did not finish"
   elif ! pids_alive; then why="some recorded processes are gone"
-  elif [ "$(cat "$STATE/config" 2>/dev/null)" != "$WANT_CONFIG" ]; then
-    why="settings differ: running [$(cat "$STATE/config" 2>/dev/null)], wanted [$WANT_CONFIG]"
-  elif ! OS_CI_PASSWORD=$PW "$HERE/status.sh"; then why="status check failed"
+  elif [ -n "$(config_mismatch)" ]; then
+    why="settings differ: running [$(cat "$STATE/config" 2>/dev/null)], wanted [$(config_mismatch)]"
+  elif ! "$HERE/status.sh"; then why="status check failed"   # (it reads the password from $STATE/env)
   fi
   if [ -z "$why" ]; then
-    log "already up and healthy ($WANT_CONFIG, state $STATE): nothing to do"
+    log "already up and healthy ($(cat "$STATE/config"); state $STATE): nothing to do"
     exit 0
   fi
   log "restarting: $why"
@@ -805,7 +820,7 @@ NETMODE=$NETMODE CANARY=${OS_CI_CANARY:-1} KS_URL=$KS_URL PW=$PW IP=$IP $PY -u "
 # credentials for clients
 cat > "$STATE/openrc" <<EOF
 export OS_AUTH_URL=$KS_URL/v3 OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne
-export OS_USERNAME=demo OS_PASSWORD=$PW OS_PROJECT_NAME=demo
+export OS_USERNAME=demo OS_PASSWORD=$(printf %q "$PW") OS_PROJECT_NAME=demo
 export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default
 EOF
 sed -e 's/OS_USERNAME=demo/OS_USERNAME=admin/' -e 's/OS_PROJECT_NAME=demo/OS_PROJECT_NAME=admin/' \
@@ -827,6 +842,6 @@ EOF
 
 T_BOOT=$(elapsed "$T_BOOT0")
 echo "install_s=$T_INST boot_s=$T_BOOT installed_now=$INSTALLED" > "$STATE/timings"
-echo "$WANT_CONFIG" > "$STATE/config"
+echo "$CONFIG" > "$STATE/config"
 date -u +%FT%TZ > "$STATE/ready"
 log "READY in ${T_BOOT}s (package step ${T_INST}s); nova max_limit=$NOVA_MAX_LIMIT; auth $KS_URL/v3 demo/demo; PIDs $STATE/pids, logs $STATE/log, settings $STATE/env"
