@@ -19,11 +19,19 @@ export const cloudSettingsSchema = z
 export const settingsSchema = z
   .object({
     clouds: z
-      .record(
-        z.string().regex(CLOUD_NAME, 'cloud names are 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit'),
-        cloudSettingsSchema,
-      )
-      .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured'),
+      .record(z.string(), cloudSettingsSchema)
+      .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
+      .superRefine((clouds, ctx) => {
+        for (const name of Object.keys(clouds)) {
+          if (!CLOUD_NAME.test(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'cloud names are 1-63 characters of a-z, 0-9, "-" and "_", starting with a letter or digit',
+            });
+          }
+        }
+      }),
   })
   .strict();
 

@@ -829,6 +829,7 @@ sed -e 's/OS_USERNAME=demo/OS_USERNAME=admin/' -e 's/OS_PROJECT_NAME=demo/OS_PRO
 # dotenv-style settings for the test suite (the same values as openrc)
 cat > "$STATE/env" <<EOF
 OS_AUTH_URL=$KS_URL/v3
+OS_AUTH_URL_BASE=$KS_URL
 OS_REGION_NAME=RegionOne
 OS_USERNAME=demo
 OS_PASSWORD=$PW

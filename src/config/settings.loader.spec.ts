@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config-error';
+import { deepMerge, defaultCloudName, loadSettings, substituteEnv, validateSettings } from './settings.loader';
+
+function configDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'co-config-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('loadSettings', () => {
+  it('reads default.yaml and fills defaults', () => {
+    const dir = configDir({ 'default.yaml': 'clouds:\n  default:\n    engine: dummy\n' });
+    const settings = loadSettings({ configDir: dir, env: {} });
+    expect(settings.clouds.default).toEqual({ engine: 'dummy', timeoutMs: 30000, extraParams: {} });
+  });
+
+  it('merges CONFIG_FILE over the defaults, cloud by cloud, and substitutes ${VAR}', () => {
+    const dir = configDir({
+      'default.yaml': 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 3}\n',
+      'site.yaml': 'clouds:\n  default:\n    extraParams: {transitionMs: 5}\n  lab:\n    engine: openstack\n    password: ${LAB_PASSWORD}\n    user: ${LAB_USER:-demo}\n',
+    });
+    const settings = loadSettings({ configDir: dir, env: { CONFIG_FILE: join(dir, 'site.yaml'), LAB_PASSWORD: 's3cret' } });
+    expect(settings.clouds.default.extraParams).toEqual({ nodes: 3, transitionMs: 5 });
+    expect(settings.clouds.lab).toMatchObject({ engine: 'openstack', user: 'demo', password: 's3cret' });
+  });
+
+  it('uses config/<NODE_ENV>.yaml when present', () => {
+    const dir = configDir({
+      'default.yaml': 'clouds:\n  default:\n    engine: dummy\n',
+      'staging.yaml': 'clouds:\n  default:\n    timeoutMs: 1234\n',
+    });
+    expect(loadSettings({ configDir: dir, env: { NODE_ENV: 'staging' } }).clouds.default.timeoutMs).toBe(1234);
+    expect(loadSettings({ configDir: dir, env: { NODE_ENV: 'production' } }).clouds.default.timeoutMs).toBe(30000);
+  });
+
+  it('names the field and the variable when an environment variable is missing, never a value', () => {
+    const dir = configDir({ 'default.yaml': 'clouds:\n  default:\n    engine: dummy\n    password: ${NOPE_PASSWORD}\n' });
+    expect(() => loadSettings({ configDir: dir, env: {} })).toThrow('clouds.default.password: environment variable NOPE_PASSWORD is not set');
+  });
+
+  it('reports bad YAML and missing files as ConfigError', () => {
+    const dir = configDir({ 'default.yaml': 'clouds: [\n' });
+    expect(() => loadSettings({ configDir: dir, env: {} })).toThrow(ConfigError);
+    expect(() => loadSettings({ configDir: dir, env: { CONFIG_FILE: '/nonexistent.yaml' } })).toThrow(/not valid YAML|not found/);
+    const empty = configDir({});
+    expect(() => loadSettings({ configDir: empty, env: {} })).toThrow(/configuration file not found/);
+  });
+
+  it('ships a default config that runs the dummy cloud', () => {
+    const settings = loadSettings({ configDir: join(__dirname, '..', '..', 'config'), env: {} });
+    expect(settings.clouds.default.engine).toBe('dummy');
+  });
+});
+
+describe('validateSettings', () => {
+  it('names the cloud and the field that is wrong', () => {
+    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', timeoutMs: 'soon' } } })).toThrow(/clouds\.lab\.timeoutMs/);
+    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', pasword: 'x' } } })).toThrow(/clouds\.lab.*pasword/);
+    expect(() => validateSettings({ clouds: { lab: {} } })).toThrow(/clouds\.lab\.engine/);
+  });
+
+  it('rejects bad cloud names and an empty farm', () => {
+    expect(() => validateSettings({ clouds: { 'Bad Name': { engine: 'dummy' } } })).toThrow(/cloud names are/);
+    expect(() => validateSettings({ clouds: {} })).toThrow(/at least one cloud/);
+    expect(() => validateSettings({})).toThrow(/clouds/);
+  });
+
+  it('requires exactly one default cloud', () => {
+    expect(defaultCloudName({ a: { engine: 'dummy', timeoutMs: 1, extraParams: {} } })).toBe('a');
+    expect(
+      defaultCloudName({
+        default: { engine: 'dummy', timeoutMs: 1, extraParams: {} },
+        b: { engine: 'dummy', timeoutMs: 1, extraParams: {}, default: true },
+      }),
+    ).toBe('b');
+    expect(() => validateSettings({ clouds: { a: { engine: 'dummy' }, b: { engine: 'dummy' } } })).toThrow(/no default cloud/);
+    expect(() =>
+      validateSettings({ clouds: { a: { engine: 'dummy', default: true }, b: { engine: 'dummy', default: true } } }),
+    ).toThrow(/only one cloud may be marked default/);
+  });
+});
+
+describe('helpers', () => {
+  it('deepMerge merges objects, replaces arrays and scalars, and null removes', () => {
+    expect(deepMerge({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, d: null })).toEqual({ a: { b: 1, c: [2] } });
+  });
+
+  it('substituteEnv replaces inside strings and leaves other values alone', () => {
+    expect(substituteEnv({ a: 'x-${A}-y', n: 3, l: ['${A}'] }, { A: '1' }, '')).toEqual({ a: 'x-1-y', n: 3, l: ['1'] });
+  });
+});

@@ -1,0 +1,93 @@
+import { call, startApp, TestApp } from '../support/app';
+import { opensshPublicKey } from '../support/keys';
+import { expectProblem } from '../support/problem';
+
+/** Every bad input gets a clear 4xx problem and changes nothing. */
+describe('bad input (v1, dummy cloud)', () => {
+  let t: TestApp;
+  const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    call(t.url, method, `/api/v1${path}`, body, headers);
+  const count = async () => (await api('GET', '/clouds/default/nodes')).body.items.length;
+  const valid = { name: 'ok', image: 'img-debian-12', size: 'small' };
+
+  beforeAll(async () => {
+    t = await startApp({ clouds: { default: { engine: 'dummy', extraParams: { nodes: 2, transitionMs: 20 } } } });
+  });
+  afterAll(() => t.close());
+
+  const invalidBodies: Array<[string, unknown, RegExp]> = [
+    ['a missing name', { image: 'img-debian-12', size: 'small' }, /name must be a string/],
+    ['an empty name', { ...valid, name: '' }, /name must be longer than or equal to 1/],
+    ['a 256-character name', { ...valid, name: 'x'.repeat(256) }, /name must be shorter than or equal to 255/],
+    ['a numeric image', { ...valid, image: 42 }, /image must be a string/],
+    ['an unknown field', { ...valid, flavour: 'vanilla' }, /unknown field "flavour"/],
+    ['non-string metadata', { ...valid, metadata: { a: 1 } }, /metadata must be an object of at most 64 string values/],
+    ['metadata as a list', { ...valid, metadata: ['a'] }, /metadata must be an object/],
+    ['networks that are not strings', { ...valid, networks: [1] }, /each value in networks must be a string/],
+    ['a JSON array body', [valid], /name must be a string/],
+  ];
+
+  it.each(invalidBodies)('refuses %s with a 400 naming the field, and creates nothing', async (_label, body, detail) => {
+    const before = await count();
+    const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 400, detail);
+    expect(problem.errors?.length ?? 0).toBeGreaterThan(0);
+    expect(await count()).toBe(before);
+  });
+
+  it.each([
+    ['image', { ...valid, image: 'img-beos' }, /image "img-beos" does not exist/],
+    ['size', { ...valid, size: 'huge' }, /size "huge" does not exist/],
+    ['location', { ...valid, location: 'dc-mars' }, /location "dc-mars" does not exist/],
+    ['key pair', { ...valid, keyName: 'ghost' }, /key pair "ghost" does not exist/],
+  ])('refuses an unknown %s with a 422 naming it, and creates nothing', async (_label, body, detail) => {
+    const before = await count();
+    const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 422, detail);
+    expect(problem.cloud).toBe('default');
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses malformed JSON, an empty JSON body and an oversized body', async () => {
+    const before = await count();
+    expectProblem(await api('POST', '/clouds/default/nodes', '{"name": "x",'), 400, /JSON/);
+    expectProblem(await call(t.url, 'POST', '/api/v1/clouds/default/nodes', undefined, { 'content-type': 'application/json' }), 400);
+    expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(300 * 1024) }), 413, /too large/);
+    expect(await count()).toBe(before);
+  });
+
+  it('caps userData at 64 KiB with a 400', async () => {
+    expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(65537) }), 400, /userData must be shorter/);
+  });
+
+  it.each([
+    ['0', /limit must not be less than 1/],
+    ['1001', /limit must not be greater than 1000/],
+    ['ten', /limit must be an integer/],
+  ])('refuses limit=%s', async (limit, detail) => {
+    expectProblem(await api('GET', `/clouds/default/nodes?limit=${limit}`), 400, detail);
+  });
+
+  it('refuses a forged cursor and unknown query parameters', async () => {
+    expectProblem(await api('GET', '/clouds/default/nodes?cursor=not-a-cursor'), 400, /cursor is not a cursor this service issued/);
+    const forged = Buffer.from(JSON.stringify({ c: 'other', m: 'node-000001' })).toString('base64url');
+    expectProblem(await api('GET', `/clouds/default/nodes?cursor=${forged}`), 400, /cursor belongs to cloud "other"/);
+    expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown field "page"/);
+  });
+
+  it('refuses a malformed cloud name in the path with a 400', async () => {
+    expectProblem(await api('GET', '/clouds/NOT%20A%20NAME/nodes'), 400, /cloud must be a cloud name/);
+  });
+
+  it('refuses malformed and duplicate key pairs, and keeps what it had', async () => {
+    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: 'ssh-rsa AAAAnot-a-key' }), 400, /publicKey must be an OpenSSH public key/);
+    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'bad/name', publicKey: opensshPublicKey() }), 400, /name may contain/);
+    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k' }), 400, /publicKey/);
+    expect((await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() })).status).toBe(201);
+    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() }), 409, /already exists/);
+    expect((await api('GET', '/clouds/default/key-pairs')).body.items.map((k: any) => k.name)).toEqual(['k']);
+  });
+
+  it('answers unknown routes and methods with a 404 problem', async () => {
+    expectProblem(await call(t.url, 'GET', '/api/v2/clouds'), 404, /no such route/);
+    expectProblem(await call(t.url, 'PUT', '/api/v1/clouds/default/nodes'), 404);
+  });
+});
