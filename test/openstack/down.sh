@@ -29,7 +29,7 @@ fi
 
 alive() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
 stop_set() {  # lines "pid name" ...
-  local l pid name sig i any
+  local l pid name sig any
   for l in "$@"; do
     pid=${l%% *}; name=${l#* }
     if alive "$pid"; then
@@ -38,7 +38,7 @@ stop_set() {  # lines "pid name" ...
       kill -$sig -- "-$pid" 2>/dev/null || kill -$sig "$pid" 2>/dev/null
     fi
   done
-  for i in $(seq 1 75); do
+  for _ in $(seq 1 75); do
     any=0
     for l in "$@"; do alive "${l%% *}" && any=1; done
     [ $any = 0 ] && return 0

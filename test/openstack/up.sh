@@ -57,7 +57,7 @@ KS_URL="http://$IP:5000"
 DBMODE=${OS_CI_DB:-postgres}
 NETMODE=${OS_CI_NETWORK:-0}   # 1 = one shared Neutron network, ports bound by neutron's *test* ML2 driver
 if [ "$NETMODE" = 1 ]; then
-  MECH=test; COMPUTE_HOST=host-ovs-filter-active   # the host name that driver binds ports for
+  MECH="test"; COMPUTE_HOST=host-ovs-filter-active   # the host name that driver binds ports for
 else
   MECH=; COMPUTE_HOST=fake-compute-1
 fi

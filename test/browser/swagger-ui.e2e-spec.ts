@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { Browser, chromium } from 'playwright-core';
+import { startApp, TestApp } from '../support/app';
+
+/** Debian's chromium; .ci/run installs it. Set CHROMIUM_PATH to use another build. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Swagger UI is the page people use: drive it as a person would, in a real headless browser. */
+describe('Swagger UI in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    t = await startApp({ clouds: { default: { engine: 'dummy', extraParams: { nodes: 3 } } } });
+    // playwright gives the browser a fresh temporary profile of its own.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('runs "Try it out" on listNodes and shows the nodes', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/docs`);
+    const operation = page.locator('#operations-nodes-listNodes');
+    await operation.locator('.opblock-summary').click();
+    await operation.locator('button.try-out__btn').click();
+    await operation.locator('tr[data-param-name="cloud"] input').fill('default');
+    await operation.locator('tr[data-param-name="limit"] input').fill('2');
+    await operation.locator('button.execute').click();
+
+    const body = operation.locator('.live-responses-table .response-col_description .microlight').first();
+    await body.waitFor({ timeout: 15_000 });
+    const shown = JSON.parse(await body.innerText());
+    expect(shown.items.map((n: { name: string }) => n.name)).toEqual(['demo-1', 'demo-2']);
+    expect(shown.nextCursor).toEqual(expect.any(String));
+    await expect(operation.locator('.live-responses-table .response .response-col_status').first().innerText()).resolves.toBe('200');
+    await page.close();
+  }, 60_000);
+
+  it('shows every v1 operation with its operationId', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/docs`);
+    await page.locator('.opblock').first().waitFor();
+    const ids = await page.locator('.opblock .opblock-summary-operation-id').allInnerTexts();
+    expect(ids).toEqual(expect.arrayContaining(['listNodes', 'createNode', 'rebootNode', 'destroyNode', 'importKeyPair']));
+    await page.close();
+  }, 60_000);
+});
