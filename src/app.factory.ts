@@ -1,28 +1,78 @@
-import { BadRequestException, LogLevel, ValidationError, ValidationPipe, VersioningType } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import type { IncomingMessage } from 'node:http';
+import { BadRequestException, ValidationError, ValidationPipe, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { ProblemException } from './api/problem/problem.exception';
 import { ProblemFilter } from './api/problem/problem.filter';
-import { AppModule, AppOptions } from './app.module';
+import { AppModule } from './app.module';
+import { loadSettings, LoadOptions, validateSettings } from './config/settings.loader';
+import type { Settings } from './config/settings.schema';
+import { registerAccessLog } from './observability/access-log';
+import { ReadinessService } from './health/readiness.service';
+import { MetricsService } from './observability/metrics.service';
+import { requestIdFor } from './observability/request-id';
 import { setupOpenApi } from './openapi/openapi';
+import { registerAuth } from './security/auth.hook';
 
-/** Request bodies above this are refused with 413 (user data is at most 64 KiB). */
-export const BODY_LIMIT_BYTES = 256 * 1024;
-
-export interface CreateAppOptions extends AppOptions {
-  logger?: LogLevel[] | false;
+export interface CreateAppOptions {
+  /** Settings as an object (tests, embedding); otherwise read from config/ and the environment. */
+  settings?: unknown;
+  load?: LoadOptions;
+  /** false silences every log line (tests). */
+  logger?: false;
 }
 
 /** Builds the fully configured application; main.ts, the e2e tests and the spec writer share it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+  const settings: Settings = options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
+  const adapter = new FastifyAdapter({
+    bodyLimit: settings.http.bodyLimitBytes,
+    // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
+    forceCloseConnections: 'idle',
+    // pino-http reads the same id from the raw request, so logs and responses agree.
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      (req as IncomingMessage & { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, { silent: options.logger === false }), adapter, {
+    bufferLogs: options.logger !== false,
+    logger: options.logger,
     abortOnError: false,
   });
+  if (options.logger !== false) app.useLogger(app.get(Logger));
 
+  const fastify = adapter.getInstance();
+  const metrics = app.get(MetricsService);
+  const readiness = app.get(ReadinessService);
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    request.raw.routePattern = request.routeOptions.url;
+  });
+  // While draining, tell keep-alive clients to go, so sockets close once their request is answered.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (readiness.current === 'stopping') reply.header('Connection', 'close');
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  registerAccessLog(fastify);
+  registerAuth(fastify, settings.auth);
+  await app.register(helmet as any, {
+    // Swagger UI's page needs its own inline styles and data: images; everything else stays strict.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
+    },
+  });
+  if (settings.http.corsOrigins.length) app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });
 
-  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready'] });
+  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'health/clouds', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(

@@ -1,27 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
 import { V1Module } from './api/v1/v1.module';
 import { CloudModule } from './cloud/cloud.module';
 import { DriversModule } from './cloud/drivers/drivers.module';
-import { loadSettings, LoadOptions, validateSettings } from './config/settings.loader';
+import type { Settings } from './config/settings.schema';
 import { HealthModule } from './health/health.module';
-
-export interface AppOptions {
-  /** Settings as an object (tests, embedding); otherwise read from config/ and the environment. */
-  settings?: unknown;
-  load?: LoadOptions;
-}
+import { loggerParams } from './observability/logging';
+import { ObservabilityModule } from './observability/observability.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(options: AppOptions = {}): DynamicModule {
-    const settings = options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
+  /** Settings are loaded and validated before the module is built (see app.factory.ts). */
+  static forRoot(settings: Settings, options: { silent?: boolean } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ settings })] }),
+        LoggerModule.forRoot(loggerParams(options)),
         CloudModule,
         DriversModule,
+        ObservabilityModule,
         V1Module,
         HealthModule,
       ],

@@ -40,7 +40,29 @@ export function validateSettings(raw: unknown): Settings {
   const result = settingsSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues('', result.error.issues)}`);
   defaultCloudName(result.data.clouds);
-  return result.data;
+  return resolveKeyFiles(result.data);
+}
+
+/** Reads keys kept in mounted files, and refuses duplicate key names or values. */
+function resolveKeyFiles(settings: Settings): Settings {
+  const apiKeys = settings.auth.apiKeys.map((apiKey, i) => {
+    if (apiKey.key !== undefined) return apiKey;
+    let key: string;
+    try {
+      key = readFileSync(apiKey.keyFile!, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`invalid configuration:\nauth.apiKeys.${i}.keyFile: cannot read ${apiKey.keyFile}`);
+    }
+    if (key.length < 16) throw new ConfigError(`invalid configuration:\nauth.apiKeys.${i}.keyFile: the key must be at least 16 characters`);
+    return { ...apiKey, key };
+  });
+  const names = apiKeys.map((k) => k.name);
+  const duplicateName = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicateName) throw new ConfigError(`invalid configuration:\nauth.apiKeys: the name "${duplicateName}" is used twice`);
+  if (new Set(apiKeys.map((k) => k.key)).size !== apiKeys.length) {
+    throw new ConfigError('invalid configuration:\nauth.apiKeys: two API keys have the same key');
+  }
+  return { ...settings, auth: { ...settings.auth, apiKeys } };
 }
 
 /** The default cloud: the one marked `default: true`, else the one named `default`, else the only one. */

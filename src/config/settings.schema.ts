@@ -16,8 +16,61 @@ export const cloudSettingsSchema = z
   })
   .strict();
 
+export const API_KEY_SCOPES = ['read', 'write'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+const apiKeySchema = z
+  .object({
+    /** Shown in logs and metrics instead of the key. */
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of letters, digits, ".", "_" and "-"'),
+    /** Normally ${SOME_ENV}; never committed. */
+    key: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+    /** Or a mounted file holding the key (e.g. a Kubernetes Secret volume). */
+    keyFile: z.string().min(1).optional(),
+    scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'must list read and/or write').default(['read']),
+  })
+  .strict()
+  .refine((k) => (k.key === undefined) !== (k.keyFile === undefined), 'give exactly one of key or keyFile');
+
+const authSchema = z
+  .object({
+    /** Run with no API keys on a non-loopback address; the service warns at boot. */
+    disabled: z.boolean().default(false),
+    apiKeys: z.array(apiKeySchema).default([]),
+    /** Serve /docs and /docs-json without a key. */
+    openDocs: z.boolean().default(false),
+    /** Serve /metrics without a key. */
+    openMetrics: z.boolean().default(false),
+  })
+  .strict();
+
+const httpSchema = z
+  .object({
+    /** Larger request bodies are refused with 413. */
+    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /** Origins allowed by CORS; empty (the default) turns CORS off. */
+    corsOrigins: z.array(z.string().min(1)).default([]),
+    /** After SIGTERM: how long readiness says 503 while still serving, so load balancers stop sending. */
+    shutdownDelayMs: z.number().int().min(0).max(120_000).default(0),
+    /** After that: how long in-flight requests get to finish before the process exits anyway. */
+    shutdownTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  })
+  .strict();
+
+const healthSchema = z
+  .object({
+    /** How often each cloud is checked in the background for /health/clouds. */
+    cloudCheckIntervalMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+    /** Bound on one cloud check (also capped by the cloud's own timeoutMs). */
+    cloudCheckTimeoutMs: z.number().int().min(50).max(120_000).default(5_000),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
+    auth: authSchema.default(authSchema.parse({})),
+    http: httpSchema.default(httpSchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
     clouds: z
       .record(z.string(), cloudSettingsSchema)
       .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
@@ -37,3 +90,6 @@ export const settingsSchema = z
 
 export type CloudSettings = z.infer<typeof cloudSettingsSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
+export type AuthSettings = z.infer<typeof authSchema>;
+export type HttpSettings = z.infer<typeof httpSchema>;
+export type HealthSettings = z.infer<typeof healthSchema>;

@@ -1,6 +1,8 @@
 import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { CloudHealthReportDto } from './cloud-health.dto';
+import { CloudHealthService } from './cloud-health.service';
 import { ReadinessService } from './readiness.service';
 
 /** Probes for Kubernetes. Neither calls a cloud: a cloud being down must not restart or unready pods. */
@@ -11,18 +13,19 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: ReadinessService,
+    private readonly cloudHealth: CloudHealthService,
   ) {}
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers', security: [] })
   live() {
     return this.health.check([async () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: 503 while starting or shutting down' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: 503 while starting or shutting down', security: [] })
   ready() {
     return this.health.check([
       async () => {
@@ -31,5 +34,17 @@ export class HealthController {
         return state === 'ready' ? check.up({ state }) : check.down({ state });
       },
     ]);
+  }
+
+  @Get('clouds')
+  @ApiOperation({
+    operationId: 'getCloudHealth',
+    security: [],
+    summary: 'Each cloud: up or down, latency and error, from background checks',
+    description: 'For dashboards and alerts, not for probes: always 200; `degraded` when any cloud is down. Results are cached and refreshed in the background.',
+  })
+  @ApiOkResponse({ type: CloudHealthReportDto })
+  clouds(): CloudHealthReportDto {
+    return this.cloudHealth.snapshot();
   }
 }

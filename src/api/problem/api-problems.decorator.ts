@@ -31,11 +31,15 @@ const EXAMPLES: Record<number, string> = {
   504: 'cloud "lab": list nodes: no answer within 30000 ms',
 };
 
-/** Documents each listed error status with the problem schema, media type and an example. */
+/**
+ * Documents each listed error status with the problem schema, media type and an example. 401 and 403
+ * are added to every API operation: any of them can meet a missing key or a missing scope.
+ */
 export function ApiProblems(...statuses: number[]) {
+  const all = [...new Set([...statuses, 401, 403])].sort((a, b) => a - b);
   return applyDecorators(
     ApiExtraModels(ProblemDto),
-    ...statuses.map((status) => {
+    ...all.map((status) => {
       const detail = EXAMPLES[status] ?? 'error';
       const cloud = /^cloud "([^"]+)"/.exec(detail)?.[1];
       return ApiResponse({

@@ -25,6 +25,9 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'The request path.', example: '/api/v1/clouds/default/nodes/node-000042' })
   instance?: string;
 
+  @ApiPropertyOptional({ description: 'The request id (also in the X-Request-Id header and the logs).', example: '5f0c6a9e-1b7d-4c1e-9d0a-3f2b8c4e7a61' })
+  requestId?: string;
+
   @ApiPropertyOptional({ description: 'The cloud involved, where there is one.', example: 'default' })
   cloud?: string;
 

@@ -21,7 +21,7 @@ export class ProblemFilter implements ExceptionFilter {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, exception: unknown): void {
   const problem = toProblem(exception);
-  const body = { ...problem, instance: request.url.split('?')[0] };
+  const body = { ...problem, instance: request.url.split('?')[0], requestId: String(request.id) };
   const retryAfter = exception instanceof CloudError ? exception.options.retryAfterSeconds : undefined;
   if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
   reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ComputeService } from '../../compute/compute.service';
+import { ApiProblems } from '../problem/api-problems.decorator';
 import { toProblem } from '../problem/to-problem';
 import { AllNodesDto } from './dto/node.dto';
 
@@ -16,6 +17,7 @@ export class AllNodesController {
     description: 'All clouds are asked in parallel; a cloud that fails is listed in `errors` and the others still answer.',
   })
   @ApiOkResponse({ type: AllNodesDto })
+  @ApiProblems()
   async listAllNodes(): Promise<AllNodesDto> {
     const { items, failures } = await this.compute.listAllNodes();
     return {

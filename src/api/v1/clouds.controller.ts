@@ -13,6 +13,7 @@ export class CloudsController {
   @Get()
   @ApiOperation({ operationId: 'listClouds', summary: 'List the configured clouds (never their credentials)' })
   @ApiOkResponse({ type: CloudListDto })
+  @ApiProblems()
   listClouds(): CloudListDto {
     return { items: this.compute.listClouds() };
   }

@@ -118,6 +118,8 @@ export interface ComputeDriver {
 
   /** Log in (or otherwise get ready). Called once and shared; a failure lets the next call retry. */
   connect(): Promise<void>;
+  /** A cheap authenticated call for health checks; without it, listing one node is used. */
+  ping?(): Promise<void>;
   /** Release sockets and timers at shutdown. */
   close(): Promise<void>;
 

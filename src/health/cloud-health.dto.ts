@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class CloudHealthErrorDto {
+  @ApiProperty({ description: 'The kind of failure.', example: 'auth_failed' })
+  kind: string;
+
+  @ApiProperty({ example: 'health check: credentials rejected by the cloud (HTTP 401)' })
+  detail: string;
+}
+
+export class CloudHealthDto {
+  @ApiProperty({ example: 'lab' })
+  cloud: string;
+
+  @ApiProperty({ example: 'openstack' })
+  engine: string;
+
+  @ApiProperty({ enum: ['up', 'down', 'unknown'], description: '`unknown` until the first check has finished.', example: 'up' })
+  status: 'up' | 'down' | 'unknown';
+
+  @ApiProperty({ type: Number, nullable: true, example: 42 })
+  latencyMs: number | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-25T16:00:00.000Z' })
+  checkedAt: string | null;
+
+  @ApiPropertyOptional({ type: CloudHealthErrorDto })
+  error?: CloudHealthErrorDto;
+}
+
+export class CloudHealthReportDto {
+  @ApiProperty({ enum: ['ok', 'degraded'], example: 'ok' })
+  status: 'ok' | 'degraded';
+
+  @ApiProperty({ type: [CloudHealthDto] })
+  clouds: CloudHealthDto[];
+}

@@ -1,0 +1,18 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CloudRegistry } from '../cloud/cloud-registry';
+
+/** One log line per cloud call: cloud, operation, duration and outcome (never arguments). */
+@Injectable()
+export class CloudCallLogger implements OnModuleInit {
+  private readonly logger = new Logger('CloudCall');
+
+  constructor(private readonly clouds: CloudRegistry) {}
+
+  onModuleInit(): void {
+    this.clouds.onCall(({ cloud, operation, durationMs, outcome }) => {
+      const line = { cloud, operation, durationMs: Math.round(durationMs * 10) / 10, outcome };
+      if (outcome === 'ok') this.logger.log(line);
+      else this.logger.warn(line);
+    });
+  }
+}

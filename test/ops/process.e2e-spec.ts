@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { call } from '../support/app';
+import { startService } from '../support/service-process';
+
+function configFile(yaml: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'co-proc-')), 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The production build as a real process: start-up rules, graceful shutdown. */
+describe('the service process', () => {
+  it('starts on the shipped config in a few seconds and says where it listens and which clouds it loaded', async () => {
+    const started = Date.now();
+    const service = await startService({});
+    try {
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(service.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ .*Swagger UI/);
+      expect(service.output()).toMatch(/clouds: default \(dummy, default\)/);
+      expect((await call(service.url, 'GET', '/api/v1/clouds/default/nodes')).body.items).toHaveLength(3);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
+  it('refuses to listen beyond loopback without API keys, naming the fix', async () => {
+    const service = await startService({ HOST: '0.0.0.0' }, { waitForListen: false });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(/refusing to listen on 0\.0\.0\.0 with no API keys: configure auth\.apiKeys, or set auth\.disabled: true/);
+    expect(service.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops at boot on a configuration mistake, naming the cloud and field, without a stack trace', async () => {
+    const file = configFile('clouds:\n  lab:\n    engine: nebula\n    password: hunter2-SECRET\n');
+    const service = await startService({ CONFIG_FILE: file }, { waitForListen: false });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(/clouds\.lab\.engine: unknown engine "nebula"; engines: .*dummy/);
+    expect(service.output()).not.toMatch(/hunter2-SECRET|\n\s+at /);
+  });
+
+  it('on SIGTERM turns unready at once, finishes in-flight requests, then exits 0', async () => {
+    // Each call to this cloud takes 400 ms, so requests are in flight when the signal lands.
+    const file = configFile(
+      'http:\n  shutdownDelayMs: 300\nclouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 2, latencyMs: 400}\n',
+    );
+    const service = await startService({ CONFIG_FILE: file });
+    expect((await call(service.url, 'GET', '/health/ready')).status).toBe(200);
+
+    const inFlight = Array.from({ length: 10 }, () => call(service.url, 'GET', '/api/v1/clouds/default/nodes'));
+    await new Promise((r) => setTimeout(r, 100));
+    service.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 50));
+    const ready = await call(service.url, 'GET', '/health/ready');
+
+    const results = await Promise.all(inFlight);
+    expect(ready.status).toBe(503);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.every((r) => r.body.items.length === 2)).toBe(true);
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toMatch(/SIGTERM: draining/);
+  }, 20_000);
+});
