@@ -23,7 +23,8 @@ describe('API keys', () => {
   afterAll(() => t.close());
 
   it('refuses a missing or wrong key with a 401 problem and WWW-Authenticate', async () => {
-    for (const headers of [{}, bearer('nope-nope-nope-nope'), { authorization: `Basic ${READ_KEY}` }, { 'x-api-key': 'x' }]) {
+    const attempts: Array<Record<string, string>> = [{}, bearer('nope-nope-nope-nope'), { authorization: `Basic ${READ_KEY}` }, { 'x-api-key': 'x' }];
+    for (const headers of attempts) {
       const res = await get('/api/v1/clouds', headers);
       expectProblem(res, 401, /missing or invalid API key/);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="cloud-orchestrator"');

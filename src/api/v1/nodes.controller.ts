@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { NodeAction } from '../../cloud/driver/compute-driver';
 import { ComputeService } from '../../compute/compute.service';
@@ -27,6 +27,16 @@ export class NodesController {
     operationId: 'createNode',
     summary: 'Create a node',
     description: 'Answers at once with the node in `pending`; poll getNode until it is `running`.',
+  })
+  @ApiBody({
+    type: CreateNodeDto,
+    examples: {
+      minimal: { summary: 'Name, image and size', value: { name: 'web-1', image: 'img-ubuntu-2404', size: 'small' } },
+      full: {
+        summary: 'With location, metadata and user data',
+        value: { name: 'web-2', image: 'img-debian-12', size: 'medium', location: 'dc-ams', metadata: { team: 'web' }, userData: '#cloud-config\npackages: [nginx]\n' },
+      },
+    },
   })
   @ApiAcceptedResponse({ type: NodeDto, description: 'Accepted; `Location` names the new node.' })
   @ApiProblems(400, 404, 409, 413, 422, 501, 502, 503, 504)
