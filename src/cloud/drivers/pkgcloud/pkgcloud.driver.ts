@@ -69,7 +69,9 @@ export abstract class PkgcloudDriver implements ComputeDriver {
       client.before = client.before ?? [];
       client.before.push((req: any) => {
         req.timeout = timeout;
-        const uri = String(req.uri ?? '');
+        // `before` runs before pkgcloud sets req.uri: work the URL out as pkgcloud will, or an
+        // http: endpoint would get the https agent and fail ("Protocol "http:" not supported").
+        const uri = String(req.uri ?? urlOf(client, req));
         req.agent = uri.startsWith('http:') ? agents.http : agents.https;
         return req;
       });
@@ -249,4 +251,13 @@ export function numberOrNull(value: unknown): number | null {
 export function stringRecord(value: unknown): Record<string, string> {
   if (!value || typeof value !== 'object') return {};
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/** The URL pkgcloud will request for `req`, or '' when the client cannot tell yet. */
+function urlOf(client: pkgcloud.ComputeClient, req: any): string {
+  try {
+    return typeof client._getUrl === 'function' ? String(client._getUrl(req) ?? '') : '';
+  } catch {
+    return '';
+  }
 }

@@ -1,0 +1,290 @@
+import { createRequire } from 'node:module';
+import { CloudError } from '../../driver/cloud-error';
+import {
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  CreateNodeRequest,
+  NodeAction,
+  Page,
+  PageRequest,
+} from '../../driver/compute-driver';
+import { md5Fingerprint, parsePublicKey } from '../../driver/public-key';
+import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
+import { ec2CloudError } from './ec2-errors';
+import { ec2Image, ec2KeyPair, ec2Location, ec2Node, instanceTags, NAME_TAG } from './ec2-mapping';
+import { decodeMarker, encodeMarker } from './ec2-marker';
+import { ec2Size } from './ec2-sizes';
+import { stateAfterAction } from './ec2-states';
+
+// pkgcloud's amazon provider runs on aws-sdk v2, which prints an end-of-support notice on a timer
+// after it loads. Resolved through pkgcloud so it is the very copy pkgcloud uses.
+createRequire(require.resolve('pkgcloud'))('aws-sdk/lib/maintenance_mode_message').suppress = true;
+
+export interface AmazonOptions {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** Full URL of an EC2-compatible endpoint; absent for AWS itself (the SDK derives it from the region). */
+  endpoint?: string;
+  /** DescribeImages owners filter; empty lists every image the account may launch. */
+  imageOwners: string[];
+}
+
+/** Retries the SDK makes for throttling, 5xx and network errors; RunInstances stays safe (ClientToken). */
+const MAX_RETRIES = 2;
+/** EC2's bounds for DescribeInstances MaxResults. */
+const EC2_PAGE_MIN = 5;
+const EC2_PAGE_MAX = 1000;
+/** EC2 pages fetched at most to fill one v1 page (EC2 may answer short or even empty pages). */
+const EC2_PAGES_PER_CALL = 10;
+/** EC2 takes at most 16 KB of user data, before base64. */
+const USER_DATA_MAX_BYTES = 16 * 1024;
+
+const ACTIONS: Record<NodeAction, { call: string; changes?: string }> = {
+  reboot: { call: 'rebootInstances' },
+  start: { call: 'startInstances', changes: 'StartingInstances' },
+  stop: { call: 'stopInstances', changes: 'StoppingInstances' },
+};
+
+/**
+ * Amazon EC2 through pkgcloud's amazon client, which builds the aws-sdk EC2 object (credentials,
+ * region, endpoint). pkgcloud's own EC2 calls fall short, so the driver calls that EC2 object directly:
+ * getServers neither pages nor reads tags and asks DescribeInstanceAttribute once per instance,
+ * createServer replaces the user data with a JSON name, addKey base64-encodes the key twice, and there
+ * is no start/stop. From pkgcloud it keeps the client and the static flavor table (getFlavors).
+ */
+export class AmazonDriver extends PkgcloudDriver {
+  readonly engine: string = 'amazon';
+  private ec2Configured = false;
+  private closed = false;
+  /** aws-sdk requests not yet settled (retries included). */
+  private readonly inflight = new Set<any>();
+
+  constructor(
+    settings: PkgcloudDriverSettings,
+    protected readonly options: AmazonOptions,
+  ) {
+    super(settings);
+  }
+
+  protected clientOptions(): Record<string, unknown> {
+    return {
+      provider: 'amazon',
+      accessKeyId: this.options.accessKeyId,
+      accessKey: this.options.secretAccessKey,
+      region: this.options.region,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+    };
+  }
+
+  /** The aws-sdk EC2 object, with a socket timeout, our keep-alive agent and few retries (once). */
+  private get ec2(): any {
+    const ec2 = this.client.ec2;
+    if (!this.ec2Configured) {
+      const plain = this.options.endpoint?.startsWith('http:') ?? false;
+      ec2.config.update({
+        maxRetries: MAX_RETRIES,
+        retryDelayOptions: { customBackoff: (retryCount: number, err: any) => this.retryDelay(retryCount, err) },
+        httpOptions: {
+          timeout: this.settings.timeoutMs,
+          connectTimeout: this.settings.timeoutMs,
+          agent: plain ? this.agents.http : this.agents.https,
+        },
+      });
+      this.ec2Configured = true;
+    }
+    return ec2;
+  }
+
+  /**
+   * The SDK's backoff (jittered, from 100 ms), except that a socket timeout is not retried (it used
+   * the whole call's budget) and nothing is retried once the driver is closed. Negative means "stop".
+   */
+  private retryDelay(retryCount: number, err: any): number {
+    if (this.closed || err?.code === 'TimeoutError') return -1;
+    return Math.random() * 2 ** retryCount * 100;
+  }
+
+  /** One EC2 Query API call; errors become CloudErrors (with Retry-After when EC2 sent one). */
+  protected request<T = any>(operation: string, call: string, params: Record<string, unknown>, creating = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const secrets = [this.options.secretAccessKey];
+      if (this.closed) return reject(new CloudError('unavailable', `${operation}: the driver is shut down`));
+      const inflight = this.inflight;
+      let sent: any;
+      let settled = false;
+      try {
+        sent = this.ec2[call](params, function (this: any, err: unknown, data: T) {
+          settled = true;
+          inflight.delete(sent);
+          if (err) reject(ec2CloudError(err, { operation, creating, headers: this?.httpResponse?.headers, secrets }));
+          else resolve(data);
+        });
+        if (!settled) inflight.add(sent);
+      } catch (err) {
+        reject(ec2CloudError(err, { operation, creating, secrets }));
+      }
+    });
+  }
+
+  /** Stops retries and aborts what is still in flight, so nothing reaches the cloud after shutdown. */
+  override async close(): Promise<void> {
+    this.closed = true;
+    for (const sent of this.inflight) sent?.abort?.();
+    this.inflight.clear();
+    await super.close();
+  }
+
+  /** Health checks: a small authenticated call that also proves the region's endpoint answers. */
+  async ping(): Promise<void> {
+    await this.request('ping', 'describeAvailabilityZones', {});
+  }
+
+  protected override classify(err: unknown, operation: string): CloudError {
+    return ec2CloudError(err, { operation, creating: false, secrets: [this.options.secretAccessKey] });
+  }
+
+  protected override toNode(instance: any): CloudNode {
+    return ec2Node(instance);
+  }
+
+  protected override toSize(flavor: any): CloudSize {
+    return ec2Size(flavor);
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------------
+
+  /** DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. */
+  override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
+    let { token, skip } = decodeMarker(page.marker);
+    const items: CloudNode[] = [];
+    for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
+      const need = page.limit - items.length;
+      const maxResults = Math.min(EC2_PAGE_MAX, Math.max(EC2_PAGE_MIN, need + skip));
+      const data = await this.request('list nodes', 'describeInstances', { MaxResults: maxResults, ...(token ? { NextToken: token } : {}) });
+      const instances = instancesOf(data).slice(skip);
+      if (instances.length > need) {
+        items.push(...instances.slice(0, need).map((i) => this.toNode(i)));
+        // Ends inside this EC2 page: the next v1 page asks for it again and skips what was handed out.
+        return { items, next: encodeMarker({ token, skip: skip + need }) };
+      }
+      items.push(...instances.map((i) => this.toNode(i)));
+      token = data?.NextToken || undefined;
+      skip = 0;
+      if (!token) return { items };
+      if (items.length === page.limit) break;
+    }
+    return { items, next: encodeMarker({ token, skip: 0 }) };
+  }
+
+  override async getNode(id: string): Promise<CloudNode> {
+    const data = await this.request('get node', 'describeInstances', { InstanceIds: [id] });
+    const instance = instancesOf(data).find((i) => i.InstanceId === id);
+    if (!instance) throw new CloudError('not_found', `get node: node "${id}" not found`);
+    return this.toNode(instance);
+  }
+
+  override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
+    const data = await this.request('create node', 'runInstances', this.runInstancesParams(request), true);
+    const instance = data?.Instances?.[0];
+    if (!instance?.InstanceId) throw new CloudError('unavailable', 'create node: the cloud accepted the launch but named no instance');
+    const node = this.toNode(instance);
+    // RunInstances may answer without the tags it applied; they are the ones asked for.
+    const tagged = Array.isArray(instance.Tags) && instance.Tags.length > 0;
+    return tagged ? node : { ...node, name: request.name, metadata: { ...(request.metadata ?? {}) } };
+  }
+
+  protected runInstancesParams(request: CreateNodeRequest): Record<string, unknown> {
+    const metadata = request.metadata ?? {};
+    const reserved = Object.keys(metadata).find((k) => k === NAME_TAG || k.toLowerCase().startsWith('aws:'));
+    if (reserved) {
+      throw new CloudError('invalid_request', `metadata key "${reserved}" is reserved on EC2 (the "${NAME_TAG}" tag holds the node's name)`);
+    }
+    if (request.userData !== undefined && Buffer.byteLength(request.userData, 'utf8') > USER_DATA_MAX_BYTES) {
+      throw new CloudError('invalid_request', `userData is limited to ${USER_DATA_MAX_BYTES} bytes on EC2`);
+    }
+    if ((request.networks?.length ?? 0) > 1) {
+      throw new CloudError('invalid_request', 'EC2 launches a node into one subnet: give at most one network (a subnet id)');
+    }
+    // The SDK adds a ClientToken, reused by its retries, so a retried launch cannot start a second instance.
+    return {
+      ImageId: request.image,
+      InstanceType: request.size,
+      MinCount: 1,
+      MaxCount: 1,
+      ...(request.keyName ? { KeyName: request.keyName } : {}),
+      ...(request.userData !== undefined ? { UserData: Buffer.from(request.userData, 'utf8').toString('base64') } : {}),
+      ...(request.location ? { Placement: { AvailabilityZone: request.location } } : {}),
+      ...(request.networks?.length ? { SubnetId: request.networks[0] } : {}),
+      TagSpecifications: instanceTags(request.name, metadata),
+    };
+  }
+
+  /**
+   * Start and stop answer with the state EC2 reports in the state-change answer (DescribeInstances may
+   * lag behind it). A reboot is no EC2 state: the instance stays `running`, and so does the answer.
+   */
+  override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
+    const { call, changes } = ACTIONS[action];
+    const data = await this.request(`${action} node`, call, { InstanceIds: [id] });
+    const current = changes ? (data?.[changes] as any[] | undefined)?.find((i) => i?.InstanceId === id)?.CurrentState?.Name : undefined;
+    const node = await this.getNode(id);
+    const state = action === 'reboot' ? undefined : stateAfterAction(action, current);
+    return state ? { ...node, state, extra: { ...node.extra, ec2State: current } } : node;
+  }
+
+  override async destroyNode(id: string): Promise<void> {
+    await this.request('destroy node', 'terminateInstances', { InstanceIds: [id] });
+  }
+
+  // ---- catalog -------------------------------------------------------------------------------
+
+  override async listImages(): Promise<CloudImage[]> {
+    const owners = this.options.imageOwners;
+    const data = await this.request('list images', 'describeImages', owners.length ? { Owners: owners } : {});
+    return (data?.Images ?? []).map(ec2Image);
+  }
+
+  override async listSizes(): Promise<CloudSize[]> {
+    // pkgcloud's static table: EC2 itself has no call the old library could list flavors with.
+    return (await this.invoke<any[]>('list sizes', 'getFlavors')).map((f) => this.toSize(f));
+  }
+
+  override async listLocations(): Promise<CloudLocation[]> {
+    const data = await this.request('list locations', 'describeAvailabilityZones', {});
+    return (data?.AvailabilityZones ?? []).map(ec2Location);
+  }
+
+  // ---- key pairs -----------------------------------------------------------------------------
+
+  override async listKeyPairs(): Promise<CloudKeyPair[]> {
+    const data = await this.request('list key pairs', 'describeKeyPairs', {});
+    return (data?.KeyPairs ?? []).map((k: any) => ec2KeyPair(k));
+  }
+
+  override async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+    const parsed = parsePublicKey(publicKey);
+    if (!parsed) throw new CloudError('invalid_request', 'publicKey is not an OpenSSH public key');
+    const line = publicKey.trim();
+    // PublicKeyMaterial is a blob: the SDK base64-encodes it, as EC2 expects.
+    const data = await this.request('import key pair', 'importKeyPair', { KeyName: name, PublicKeyMaterial: Buffer.from(line, 'utf8') });
+    return ec2KeyPair({ KeyName: data?.KeyName ?? name, KeyFingerprint: data?.KeyFingerprint ?? md5Fingerprint(parsed) }, line);
+  }
+
+  /** EC2's DeleteKeyPair succeeds for names it does not know; asking first gives v1's 404. */
+  override async deleteKeyPair(name: string): Promise<void> {
+    const found = await this.request('delete key pair', 'describeKeyPairs', { KeyNames: [name] });
+    if (!(found?.KeyPairs ?? []).some((k: any) => k?.KeyName === name)) {
+      throw new CloudError('not_found', `delete key pair: key pair "${name}" not found`);
+    }
+    await this.request('delete key pair', 'deleteKeyPair', { KeyName: name });
+  }
+}
+
+function instancesOf(data: any): any[] {
+  const reservations: any[] = Array.isArray(data?.Reservations) ? data.Reservations : [];
+  return reservations.flatMap((r) => (Array.isArray(r?.Instances) ? r.Instances : []));
+}

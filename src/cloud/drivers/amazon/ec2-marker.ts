@@ -1,0 +1,30 @@
+import { CloudError } from '../../driver/cloud-error';
+
+/**
+ * Where the next page of DescribeInstances starts: EC2's NextToken (absent for the first EC2 page)
+ * and how many instances of that EC2 page were already handed out, since a v1 page can end inside
+ * one EC2 page.
+ */
+export interface Ec2Marker {
+  token?: string;
+  skip: number;
+}
+
+export function encodeMarker(marker: Ec2Marker): string {
+  return JSON.stringify(marker.token ? { t: marker.token, s: marker.skip } : { s: marker.skip });
+}
+
+export function decodeMarker(text: string | undefined): Ec2Marker {
+  if (!text) return { skip: 0 };
+  let value: any;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const tokenOk = value?.t === undefined || (typeof value.t === 'string' && value.t.length > 0);
+  if (!value || typeof value !== 'object' || !tokenOk || !Number.isInteger(value.s) || value.s < 0) {
+    throw new CloudError('invalid_request', 'cursor does not point into this cloud\'s node list');
+  }
+  return { token: value.t, skip: value.s };
+}
