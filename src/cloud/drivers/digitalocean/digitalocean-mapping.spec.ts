@@ -1,0 +1,38 @@
+import { CloudError } from '../../driver/cloud-error';
+import { dropletState, metadataToTags, tagsToMetadata, toLocation } from './digitalocean-mapping';
+
+describe('digitalocean mapping', () => {
+  it('stores metadata as key:value tags and reads it back, leaving plain tags out', () => {
+    const tags = metadataToTags({ team: 'web', env: 'prod', url: 'a:b', empty: '' });
+    expect(tags).toEqual(['team:web', 'env:prod', 'url:a:b', 'empty:']);
+    expect(tagsToMetadata([...tags, 'plain', ':odd', 42])).toEqual({ team: 'web', env: 'prod', url: 'a:b', empty: '' });
+  });
+
+  it.each([
+    [{ 'a:b': 'x' }, /keys may hold only/],
+    [{ owner: 'Jane Doe' }, /values may hold only/],
+    [{ k: 'v'.repeat(254) }, /too long/],
+  ])('refuses metadata that is no valid tag: %j', (metadata, message) => {
+    expect(() => metadataToTags(metadata)).toThrow(message);
+    try {
+      metadataToTags(metadata);
+    } catch (error) {
+      expect((error as CloudError).kind).toBe('invalid_request');
+    }
+  });
+
+  it('maps every droplet status, and unknown ones to unknown', () => {
+    expect(['new', 'active', 'off', 'archive', 'weird'].map((status) => dropletState({ status }))).toEqual([
+      'pending',
+      'running',
+      'stopped',
+      'terminated',
+      'unknown',
+    ]);
+  });
+
+  it('derives the country from the region slug', () => {
+    expect(toLocation({ slug: 'fra1', name: 'Frankfurt 1' })).toMatchObject({ id: 'fra1', country: 'DE' });
+    expect(toLocation({ slug: 'xyz9', name: 'Somewhere' }).country).toBeNull();
+  });
+});

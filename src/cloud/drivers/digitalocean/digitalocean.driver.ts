@@ -1,0 +1,270 @@
+import { CloudError } from '../../driver/cloud-error';
+import {
+  ALL_CAPABILITIES,
+  Capabilities,
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  CreateNodeRequest,
+  NodeAction,
+  Page,
+  PageRequest,
+} from '../../driver/compute-driver';
+import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
+import { asHttpError, jsonObject, ProviderRequest, ProviderResponse, providerRequest } from '../pkgcloud/pkgcloud-request';
+import { classifyDigitalOcean } from './digitalocean-errors';
+import { ACTION_STATES, metadataToTags, toImage, toKeyPair, toLocation, toNode, toSize } from './digitalocean-mapping';
+
+export interface DigitalOceanOptions {
+  token: string;
+  /** API root, e.g. https://api.digitalocean.com (no /v2). */
+  endpoint: string;
+}
+
+/** DigitalOcean's largest page. */
+const PER_PAGE_MAX = 200;
+/** Guard against a provider whose `next` link never ends (200 × 100 = 20,000 items). */
+const MAX_PAGES = 100;
+
+const ACTION_TYPES: Record<NodeAction, string> = { reboot: 'reboot', start: 'power_on', stop: 'power_off' };
+
+type Query = Record<string, string | number>;
+
+/**
+ * DigitalOcean API v2 over pkgcloud's digitalocean client. The client contributes the base URL, the
+ * `Authorization: Bearer` header and the request plumbing (socket timeout, agent, via the base);
+ * every operation goes through `_request` rather than pkgcloud's methods, because those cannot be
+ * trusted here: they fetch one page only, treat 422 and 429 as success, throw inside the HTTP
+ * callback on an unreadable body (crashing the process), send `ssh_keys` as a string and the key
+ * under the v1 field `ssh_pub_key`, and offer no power actions, regions or tags.
+ */
+export class DigitalOceanDriver extends PkgcloudDriver {
+  readonly engine = 'digitalocean';
+  // Metadata is stored as `key:value` tags (see digitalocean-mapping.ts); power actions and regions exist.
+  override readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
+
+  constructor(
+    private readonly options: DigitalOceanOptions,
+    settings: PkgcloudDriverSettings,
+  ) {
+    super(settings);
+  }
+
+  /**
+   * pkgcloud's digitalocean client builds URLs as `protocol + (serversUrl ?? 'api.digitalocean.com')`
+   * joined with the path, so the host is not hard-coded: the configured endpoint is split into those two.
+   */
+  protected clientOptions(): Record<string, unknown> {
+    const url = new URL(this.options.endpoint);
+    return {
+      provider: 'digitalocean',
+      token: this.options.token,
+      protocol: `${url.protocol}//`,
+      serversUrl: `${url.host}${url.pathname.replace(/\/+$/, '')}`,
+    };
+  }
+
+  protected override classify(err: unknown, operation: string): CloudError {
+    return classifyDigitalOcean(err, operation);
+  }
+
+  /** Health checks: the account is the cheapest call that proves the token works. */
+  async ping(): Promise<void> {
+    await this.json('ping', { path: '/v2/account' }, 'account');
+  }
+
+  // ---- nodes ----------------------------------------------------------------------------------
+
+  /**
+   * The marker is the offset of the page's first droplet in DigitalOcean's listing. DigitalOcean pages
+   * by number, so the offset becomes `page`/`per_page` (per_page = the v1 limit, at most 200, so an
+   * unchanged limit costs one request per v1 page), then `links.pages.next` is followed until the v1
+   * page is full. An offset stays right even when the caller changes `limit` between pages; like any
+   * page-numbered listing it can shift if droplets come or go meanwhile.
+   */
+  override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
+    const operation = 'list nodes';
+    const offset = parseOffset(page.marker);
+    const perPage = Math.min(page.limit, PER_PAGE_MAX);
+    let query: Query = { page: Math.floor(offset / perPage) + 1, per_page: perPage };
+    let skip = offset % perPage;
+    const items: CloudNode[] = [];
+    let more = false;
+    for (let fetched = 0; fetched < MAX_PAGES; fetched++) {
+      const body = await this.json(operation, { path: '/v2/droplets', qs: query }, 'droplets');
+      const droplets = listOf(operation, body.droplets).slice(skip);
+      skip = 0;
+      const room = page.limit - items.length;
+      items.push(...droplets.slice(0, room).map(toNode));
+      const next = nextQuery(body, query);
+      more = droplets.length > room || next !== undefined;
+      if (!next || items.length >= page.limit) break;
+      query = next;
+    }
+    return { items, next: more ? String(offset + items.length) : undefined };
+  }
+
+  override async getNode(id: string): Promise<CloudNode> {
+    const body = await this.json('get node', { path: `/v2/droplets/${dropletId(id)}` }, 'droplet');
+    return toNode(body.droplet);
+  }
+
+  override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
+    const operation = 'create node';
+    // Everything that can be refused locally is checked before anything is created.
+    const tags = metadataToTags(request.metadata);
+    if (request.networks && request.networks.length > 1) {
+      throw new CloudError('invalid_request', 'a DigitalOcean droplet joins exactly one VPC: give at most one network');
+    }
+    const sshKey = request.keyName ? await this.keyNamed(operation, request.keyName, 'invalid_reference') : undefined;
+    const body = {
+      name: request.name,
+      // Without a region DigitalOcean picks one, as the v1 API promises when location is absent.
+      ...(request.location ? { region: request.location } : {}),
+      size: request.size,
+      // Image ids are numbers, slugs are strings; DigitalOcean takes either.
+      image: /^\d+$/.test(request.image) ? Number(request.image) : request.image,
+      ...(sshKey ? { ssh_keys: [sshKey.id] } : {}),
+      ...(request.userData !== undefined ? { user_data: request.userData } : {}),
+      ...(tags.length ? { tags } : {}),
+      ...(request.networks?.length ? { vpc_uuid: request.networks[0] } : {}),
+    };
+    const created = await this.json(operation, { method: 'POST', path: '/v2/droplets', body }, 'droplet');
+    return toNode(created.droplet);
+  }
+
+  /** Reboot, power_on and power_off are droplet actions; while one runs the node shows it. */
+  override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
+    const operation = `${action} node`;
+    const path = `/v2/droplets/${dropletId(id)}/actions`;
+    const answer = await this.json(operation, { method: 'POST', path, body: { type: ACTION_TYPES[action] } }, 'action');
+    const node = await this.getNode(id);
+    const act = answer.action ?? {};
+    const transitional = ACTION_STATES[String(act.type)];
+    if (act.status === 'in-progress' && transitional) node.state = transitional;
+    node.extra = { ...node.extra, action: { id: act.id ?? null, type: act.type ?? null, status: act.status ?? null } };
+    return node;
+  }
+
+  override async destroyNode(id: string): Promise<void> {
+    await this.call('destroy node', { method: 'DELETE', path: `/v2/droplets/${dropletId(id)}` });
+  }
+
+  // ---- catalog --------------------------------------------------------------------------------
+
+  override async listImages(): Promise<CloudImage[]> {
+    return (await this.all('list images', '/v2/images', 'images')).map(toImage);
+  }
+
+  override async listSizes(): Promise<CloudSize[]> {
+    return (await this.all('list sizes', '/v2/sizes', 'sizes')).map(toSize);
+  }
+
+  override async listLocations(): Promise<CloudLocation[]> {
+    return (await this.all('list locations', '/v2/regions', 'regions')).map(toLocation);
+  }
+
+  // ---- key pairs ------------------------------------------------------------------------------
+
+  override async listKeyPairs(): Promise<CloudKeyPair[]> {
+    return (await this.all('list key pairs', '/v2/account/keys', 'ssh_keys')).map(toKeyPair);
+  }
+
+  /** DigitalOcean allows one name twice; v1 names key pairs uniquely, so a taken name is a conflict. */
+  override async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+    const operation = 'import key pair';
+    const keys = await this.all(operation, '/v2/account/keys', 'ssh_keys');
+    if (keys.some((k) => k?.name === name)) throw new CloudError('conflict', `${operation}: a key pair named "${name}" already exists`);
+    const body = await this.json(operation, { method: 'POST', path: '/v2/account/keys', body: { name, public_key: publicKey } }, 'ssh_key');
+    return toKeyPair(body.ssh_key);
+  }
+
+  /** DigitalOcean deletes keys by id or fingerprint: find the id by name first. */
+  override async deleteKeyPair(name: string): Promise<void> {
+    const operation = 'delete key pair';
+    const key = await this.keyNamed(operation, name, 'not_found');
+    await this.call(operation, { method: 'DELETE', path: `/v2/account/keys/${encodeURIComponent(String(key.id))}` });
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private async keyNamed(operation: string, name: string, missing: 'not_found' | 'invalid_reference'): Promise<any> {
+    const matches = (await this.all(operation, '/v2/account/keys', 'ssh_keys')).filter((k) => k?.name === name);
+    if (matches.length === 0) throw new CloudError(missing, `${operation}: no key pair named "${name}"`);
+    if (matches.length > 1) {
+      throw new CloudError('conflict', `${operation}: ${matches.length} key pairs are named "${name}"; rename or delete the extras in DigitalOcean`);
+    }
+    return matches[0];
+  }
+
+  /** Every item of a collection, following `links.pages.next` from page 1 at the largest page size. */
+  private async all(operation: string, path: string, key: string): Promise<any[]> {
+    const items: any[] = [];
+    let query: Query | undefined = { page: 1, per_page: PER_PAGE_MAX };
+    for (let fetched = 0; query && fetched < MAX_PAGES; fetched++) {
+      const body = await this.json(operation, { path, qs: query }, key);
+      items.push(...listOf(operation, body[key]));
+      query = nextQuery(body, query);
+    }
+    return items;
+  }
+
+  private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
+    const body = jsonObject(operation, await this.call(operation, request), key);
+    if (!body[key] || typeof body[key] !== 'object') throw unreadable(operation);
+    return body;
+  }
+
+  private async call(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
+    let response: ProviderResponse;
+    try {
+      response = await providerRequest(this.client, request);
+    } catch (err) {
+      throw this.classify(err, operation);
+    }
+    if (response.status >= 400) throw this.classify(asHttpError(response), operation);
+    return response;
+  }
+}
+
+/**
+ * The query of `links.pages.next`, to request against the configured endpoint: the link names the
+ * public host, and following it verbatim would bypass a configured endpoint (and send the token there).
+ * Only a link that moves forward counts, so a faulty link cannot loop.
+ */
+function nextQuery(body: Record<string, any>, current: Query): Query | undefined {
+  const next = body?.links?.pages?.next;
+  if (typeof next !== 'string' || !next) return undefined;
+  let params: URLSearchParams;
+  try {
+    params = new URL(next, 'https://api.digitalocean.com').searchParams;
+  } catch {
+    return undefined;
+  }
+  const page = Number(params.get('page'));
+  if (!Number.isInteger(page) || page <= Number(current.page)) return undefined;
+  return { ...current, ...Object.fromEntries(params), page };
+}
+
+function parseOffset(marker: string | undefined): number {
+  if (marker === undefined) return 0;
+  if (!/^\d{1,9}$/.test(marker)) throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
+  return Number(marker);
+}
+
+/** Droplet ids are integers; anything else cannot name a droplet (and must not reach the URL path). */
+function dropletId(id: string): string {
+  if (!/^\d{1,20}$/.test(id)) throw new CloudError('not_found', `droplet ${JSON.stringify(id)} not found: droplet ids are numbers`);
+  return id;
+}
+
+function listOf(operation: string, value: unknown): any[] {
+  if (!Array.isArray(value)) throw unreadable(operation);
+  return value.filter((v) => v && typeof v === 'object');
+}
+
+function unreadable(operation: string): CloudError {
+  return new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read`);
+}

@@ -1,0 +1,82 @@
+import type { ComputeClient } from 'pkgcloud';
+import { CloudError } from '../../driver/cloud-error';
+
+export interface ProviderRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to the client's base URL (pkgcloud's `_getUrl`). */
+  path: string;
+  qs?: Record<string, string | number>;
+  body?: unknown;
+}
+
+export interface ProviderResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  /** Parsed JSON, or the raw text when the answer was not JSON. */
+  body: unknown;
+}
+
+/**
+ * One HTTP exchange through a pkgcloud client's own `_request`, so its base URL, auth headers,
+ * `before` hooks (socket timeout, agent) and inline login still apply, but answered whatever the
+ * status. Why: pkgcloud's failCodes lists are incomplete (DigitalOcean passes 422 and 429 off as
+ * success, OpenStack 429 and 502), and several of its methods throw inside the HTTP callback on a
+ * body they cannot read, which would crash the process. Rejects only when no HTTP answer came
+ * (socket errors, timeouts, a failed login without a status).
+ */
+export function providerRequest(client: ComputeClient, request: ProviderRequest): Promise<ProviderResponse> {
+  return new Promise<ProviderResponse>((resolve, reject) => {
+    let settled = false;
+    const callback = (err: any, body?: unknown, res?: any) => {
+      if (settled) return;
+      settled = true;
+      if (err && typeof err.statusCode === 'number') {
+        // pkgcloud's own HTTP error (a listed failCode, or a login answer): still an answer.
+        resolve({ status: err.statusCode, headers: err.headers ?? {}, body: err.result });
+      } else if (err) {
+        reject(err);
+      } else {
+        resolve({ status: Number(res?.statusCode ?? 0), headers: res?.headers ?? {}, body });
+      }
+    };
+    try {
+      const options: Record<string, unknown> = { method: request.method ?? 'GET', path: request.path };
+      if (request.qs) options.qs = request.qs;
+      if (request.body !== undefined) options.body = request.body;
+      client._request(options, callback);
+    } catch (err) {
+      callback(err);
+    }
+  });
+}
+
+/** The shape toCloudError reads (statusCode, headers, result), for a provider answer with an error status. */
+export function asHttpError(response: ProviderResponse): { statusCode: number; headers: Record<string, unknown>; result: unknown } {
+  return { statusCode: response.status, headers: response.headers, result: response.body };
+}
+
+/** The JSON object a successful answer must carry, or an `unavailable` CloudError naming the operation. */
+export function jsonObject(operation: string, response: ProviderResponse, key?: string): Record<string, any> {
+  const body = response.body;
+  const ok = body !== null && typeof body === 'object' && !Array.isArray(body) && (key === undefined || key in body);
+  if (!ok) {
+    throw new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read (HTTP ${response.status})`);
+  }
+  return body as Record<string, any>;
+}
+
+/** A header's value as one string (node lowercases names; repeated headers come as arrays). */
+export function header(headers: Record<string, unknown>, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
+  return value == null ? undefined : String(value);
+}
+
+/** Seconds to wait from a Retry-After header: delta-seconds or an HTTP date. */
+export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds) : undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(1, Math.ceil((date - now) / 1000));
+}
