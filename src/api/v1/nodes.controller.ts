@@ -70,7 +70,7 @@ export class NodesController {
 
   @Post(':nodeId/actions/reboot')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ operationId: 'rebootNode', summary: 'Reboot a running node (it passes through `rebooting`)' })
+  @ApiOperation({ operationId: 'rebootNode', summary: 'Reboot a running node (it shows `rebooting` on clouds that report it)' })
   @ApiAcceptedResponse({ type: NodeDto })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   rebootNode(@Param() params: NodeParams): Promise<NodeDto> {
