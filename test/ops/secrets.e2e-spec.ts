@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from '../support/app';
+import { FixtureServer } from '../support/fixture-server';
 import { startService } from '../support/service-process';
 
 const SECRETS = {
@@ -9,6 +10,8 @@ const SECRETS = {
   CO_READ_KEY: 'read-SECRET-1b2c3d4e5f607182',
   CO_CLOUD_PASSWORD: 'cloud-SECRET-pw-99f0e1d2c3b4',
   CO_CLOUD_USER: 'cloud-SECRET-user-7a6b5c',
+  CO_DO_TOKEN: 'do-SECRET-token-3c4d5e6f7a8b9c0d',
+  CO_EC2_SECRET: 'ec2-SECRET-key-0a1b2c3d4e5f6a7b',
 };
 
 /**
@@ -16,6 +19,17 @@ const SECRETS = {
  * attackers would, then searches everything it emitted — every log line and every response — for them.
  */
 describe('secrets stay secret', () => {
+  let provider: FixtureServer;
+  beforeAll(async () => {
+    // A provider endpoint that rejects every credential, as a cloud does after a key is rotated.
+    provider = await FixtureServer.start();
+    provider.on(
+      { method: 'GET', path: /^\/v2\//, status: 401, file: 'digitalocean/error-401.json' },
+      { method: 'POST', path: '/', status: 401, file: 'ec2/error-auth-failure.xml' },
+    );
+  });
+  afterAll(() => provider.close());
+
   it('never appear in logs, responses, headers, metrics or the OpenAPI document', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'co-secrets-')), 'config.yaml');
     writeFileSync(
@@ -37,6 +51,15 @@ describe('secrets stay secret', () => {
         '    timeoutMs: 100',
         '    password: ${CO_CLOUD_PASSWORD}',
         '    extraParams: {latencyMs: 1000}',
+        '  droplets:',
+        '    engine: digitalocean',
+        '    password: ${CO_DO_TOKEN}',
+        `    extraParams: {endpoint: "${provider.url}"}`,
+        '  ec2:',
+        '    engine: amazon',
+        '    user: AKIDEXAMPLE',
+        '    password: ${CO_EC2_SECRET}',
+        `    extraParams: {region: us-east-1, endpoint: "${provider.url}"}`,
       ].join('\n'),
     );
     const service = await startService({ CONFIG_FILE: file, LOG_LEVEL: 'trace', ...SECRETS });
@@ -52,6 +75,11 @@ describe('secrets stay secret', () => {
       await hit('GET', '/api/v1/clouds/default');
       await hit('GET', '/api/v1/nodes');
       await hit('GET', '/api/v1/clouds/slow/nodes');
+      for (const cloud of ['droplets', 'ec2']) {
+        const rejected = await hit('GET', `/api/v1/clouds/${cloud}/nodes`);
+        expect([cloud, rejected.status, rejected.body.detail]).toEqual([cloud, 502, expect.stringMatching(/credentials rejected/)]);
+        await hit('POST', `/api/v1/clouds/${cloud}/nodes`, { name: 'n', image: 'i', size: 's' });
+      }
       const created = await hit('POST', '/api/v1/clouds/default/nodes', { name: 'n', image: 'img-debian-12', size: 'small' });
       expect(created.status).toBe(202);
       await hit('POST', '/api/v1/clouds/default/nodes', { name: 'n', image: 'nope', size: 'small' });
@@ -66,7 +94,10 @@ describe('secrets stay secret', () => {
     } finally {
       expect(await service.stop()).toBe(0);
     }
-    const everything = [service.output(), ...seen].join('\n');
+    expect(provider.requests.length).toBeGreaterThan(2);
+    // Including what the clouds were sent: the token travels only in the header meant for it.
+    const sentToClouds = provider.requests.map((r) => JSON.stringify({ ...r, headers: { ...r.headers, authorization: undefined } }));
+    const everything = [service.output(), ...seen, ...sentToClouds].join('\n');
     expect(everything.length).toBeGreaterThan(2000); // it did emit: the search below means something
     expect(service.output()).toMatch(/"apiKey":"admin"/); // key names are logged, keys are not
     for (const [name, secret] of Object.entries(SECRETS)) {
