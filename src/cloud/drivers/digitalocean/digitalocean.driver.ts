@@ -13,7 +13,7 @@ import {
   PageRequest,
 } from '../../driver/compute-driver';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, ProviderRequest, ProviderResponse, providerRequest } from '../pkgcloud/pkgcloud-request';
+import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, providerRequest, unreadable } from '../pkgcloud/pkgcloud-request';
 import { classifyDigitalOcean } from './digitalocean-errors';
 import { ACTION_STATES, metadataToTags, toImage, toKeyPair, toLocation, toNode, toSize } from './digitalocean-mapping';
 
@@ -212,9 +212,7 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   }
 
   private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
-    const body = jsonObject(operation, await this.call(operation, request), key);
-    if (!body[key] || typeof body[key] !== 'object') throw unreadable(operation);
-    return body;
+    return jsonObject(operation, await this.call(operation, request), key);
   }
 
   private async call(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
@@ -258,13 +256,4 @@ function parseOffset(marker: string | undefined): number {
 function dropletId(id: string): string {
   if (!/^\d{1,20}$/.test(id)) throw new CloudError('not_found', `droplet ${JSON.stringify(id)} not found: droplet ids are numbers`);
   return id;
-}
-
-function listOf(operation: string, value: unknown): any[] {
-  if (!Array.isArray(value)) throw unreadable(operation);
-  return value.filter((v) => v && typeof v === 'object');
-}
-
-function unreadable(operation: string): CloudError {
-  return new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read`);
 }

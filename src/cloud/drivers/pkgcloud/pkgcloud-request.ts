@@ -55,14 +55,26 @@ export function asHttpError(response: ProviderResponse): { statusCode: number; h
   return { statusCode: response.status, headers: response.headers, result: response.body };
 }
 
-/** The JSON object a successful answer must carry, or an `unavailable` CloudError naming the operation. */
+/**
+ * The JSON object a successful answer must carry (with an object or array under `key`, when given),
+ * or an `unavailable` CloudError naming the operation.
+ */
 export function jsonObject(operation: string, response: ProviderResponse, key?: string): Record<string, any> {
-  const body = response.body;
-  const ok = body !== null && typeof body === 'object' && !Array.isArray(body) && (key === undefined || key in body);
-  if (!ok) {
-    throw new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read (HTTP ${response.status})`);
-  }
-  return body as Record<string, any>;
+  const body = response.body as Record<string, any> | null;
+  const ok =
+    body !== null && typeof body === 'object' && !Array.isArray(body) && (key === undefined || (body[key] !== null && typeof body[key] === 'object'));
+  if (!ok) throw unreadable(operation, response.status);
+  return body;
+}
+
+/** The array a list answer must carry, keeping only its objects. */
+export function listOf(operation: string, value: unknown): any[] {
+  if (!Array.isArray(value)) throw unreadable(operation);
+  return value.filter((v) => v && typeof v === 'object');
+}
+
+export function unreadable(operation: string, status?: number): CloudError {
+  return new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read${status ? ` (HTTP ${status})` : ''}`);
 }
 
 /** A header's value as one string (node lowercases names; repeated headers come as arrays). */

@@ -14,7 +14,7 @@ import {
 } from '../../driver/compute-driver';
 import { withTimeout } from '../../driver/with-timeout';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, ProviderRequest, ProviderResponse, providerRequest } from '../pkgcloud/pkgcloud-request';
+import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, providerRequest, unreadable } from '../pkgcloud/pkgcloud-request';
 import { classifyRackspace } from './rackspace-errors';
 import { toImage, toKeyPair, toLocation, toNode, toSize } from './rackspace-mapping';
 
@@ -215,9 +215,7 @@ export class RackspaceDriver extends PkgcloudDriver {
   }
 
   private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
-    const body = jsonObject(operation, await this.call(operation, request), key);
-    if (!body[key] || typeof body[key] !== 'object') throw unreadable(operation);
-    return body;
+    return jsonObject(operation, await this.call(operation, request), key);
   }
 
   private async call(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
@@ -273,13 +271,4 @@ function segment(value: string, what: string): string {
 
 function hasNext(links: unknown): boolean {
   return Array.isArray(links) && links.some((l: any) => l?.rel === 'next' && typeof l.href === 'string');
-}
-
-function listOf(operation: string, value: unknown): any[] {
-  if (!Array.isArray(value)) throw unreadable(operation);
-  return value.filter((v) => v && typeof v === 'object');
-}
-
-function unreadable(operation: string): CloudError {
-  return new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read`);
 }
