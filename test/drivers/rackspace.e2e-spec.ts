@@ -417,7 +417,7 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       const started = Date.now();
       const problem = expectProblem(await api('GET', '/nodes', undefined, 'rax-slow'), 504);
       expect(problem.cloud).toBe('rax-slow');
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 3500); // the hang is endless
       expect(sent('POST', '/v2.0/tokens').map(apiKeyOf)).toEqual([SLOW_KEY]);
     });
   });
