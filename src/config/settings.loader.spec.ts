@@ -83,6 +83,28 @@ describe('validateSettings', () => {
   });
 });
 
+describe('API keys from mounted files', () => {
+  it('reads keyFile (trimmed) and keeps the name and scopes', () => {
+    const dir = configDir({ 'ci.key': '  0123456789abcdef-from-file\n' });
+    const settings = validateSettings({
+      auth: { apiKeys: [{ name: 'ci', keyFile: join(dir, 'ci.key'), scopes: ['read', 'write'] }] },
+      clouds: { default: { engine: 'dummy' } },
+    });
+    expect(settings.auth.apiKeys[0]).toMatchObject({ name: 'ci', key: '0123456789abcdef-from-file', scopes: ['read', 'write'] });
+  });
+
+  it('refuses a short key in a file, duplicate names and duplicate keys', () => {
+    const dir = configDir({ 'short.key': 'abc\n' });
+    const clouds = { default: { engine: 'dummy' } };
+    expect(() => validateSettings({ auth: { apiKeys: [{ name: 's', keyFile: join(dir, 'short.key') }] }, clouds })).toThrow(
+      /auth\.apiKeys\.0\.keyFile: the key must be at least 16 characters/,
+    );
+    const key = 'k'.repeat(16);
+    expect(() => validateSettings({ auth: { apiKeys: [{ name: 'a', key }, { name: 'a', key: `${key}x` }] }, clouds })).toThrow(/"a" is used twice/);
+    expect(() => validateSettings({ auth: { apiKeys: [{ name: 'a', key }, { name: 'b', key }] }, clouds })).toThrow(/two API keys have the same key/);
+  });
+});
+
 describe('helpers', () => {
   it('deepMerge merges objects, replaces arrays and scalars, and null removes', () => {
     expect(deepMerge({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, d: null })).toEqual({ a: { b: 1, c: [2] } });

@@ -14,7 +14,9 @@ export class AllNodesController {
   @ApiOperation({
     operationId: 'listAllNodes',
     summary: 'Nodes of every cloud at once',
-    description: 'All clouds are asked in parallel; a cloud that fails is listed in `errors` and the others still answer.',
+    description:
+      'All clouds are asked in parallel; a cloud that fails is listed in `errors` and the others still answer. ' +
+      'At most 10,000 nodes per cloud: page one cloud with listNodes for more.',
   })
   @ApiOkResponse({ type: AllNodesDto })
   @ApiProblems()
