@@ -20,16 +20,17 @@ async function startService(port) {
   writeFileSync(join(dir, 'bench.yaml'), 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 100}\n');
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONFIG_FILE: join(dir, 'bench.yaml'), LOG_FORMAT: 'json' },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', HOST: '127.0.0.1', CONFIG_FILE: join(dir, 'bench.yaml'), LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  for (let i = 0; i < 200 && !out.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!out.includes('listening on')) throw new Error(`service did not start:\n${out}`);
-  child.stdout.removeAllListeners('data');
-  child.stdout.resume(); // access logs are written (as in production) but not kept
-  return child;
+  child.stdout.resume(); // logs are written (as in production) but not kept
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    if (ready) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('service did not become ready in 10 s');
 }
 
 function run(url) {

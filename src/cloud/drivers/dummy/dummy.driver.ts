@@ -194,9 +194,16 @@ export class DummyDriver implements ComputeDriver {
   }
 }
 
+/** A copy callers may change freely (explicit, because structuredClone dominated list latency). */
 function publicView(node: StoredNode): CloudNode {
   const { timer: _timer, ...rest } = node;
-  return structuredClone(rest);
+  return {
+    ...rest,
+    publicIps: [...rest.publicIps],
+    privateIps: [...rest.privateIps],
+    metadata: { ...rest.metadata },
+    extra: { ...rest.extra },
+  };
 }
 
 function invalidReference(what: string, id: string): CloudError {
