@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { CloudSettings } from '../config/settings.schema';
 import type { ComputeDriver } from './driver/compute-driver';
 
 /** What a driver module registers with the {@link DriverFactory}: one engine name, one definition. */
@@ -12,7 +11,7 @@ export interface DriverDefinition<Options = unknown> {
    * Validates one cloud's settings (credentials, extraParams) and turns them into the driver's options.
    * Issues are reported with their path, e.g. ["extraParams", "authUrl"].
    */
-  options: z.ZodType<Options, CloudSettings>;
+  options: z.ZodType<Options>;
   create(context: DriverContext<Options>): ComputeDriver;
 }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Provider } from '@nestjs/common';
 import { ConfigError, describeIssues } from '../config/config-error';
 import type { CloudSettings } from '../config/settings.schema';
 import type { DriverDefinition } from './driver-definition';
@@ -41,4 +41,19 @@ export class DriverFactory {
     }
     return definition.create({ cloud, options: parsed.data, timeoutMs: settings.timeoutMs });
   }
+}
+
+/**
+ * The one provider a driver module declares: it registers the driver's definition with the factory
+ * when Nest builds the module. `@Module({ providers: [driverRegistration(definition)] })`.
+ */
+export function driverRegistration(definition: DriverDefinition<any>): Provider {
+  return {
+    provide: `driver-registration:${definition.engine}`,
+    useFactory: (factory: DriverFactory) => {
+      factory.register(definition);
+      return definition;
+    },
+    inject: [DriverFactory],
+  };
 }

@@ -1,7 +1,7 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { z } from 'zod';
 import { DriverDefinition } from '../../driver-definition';
-import { DriverFactory } from '../../driver-factory';
+import { driverRegistration } from '../../driver-factory';
 import { DigitalOceanDriver, DigitalOceanOptions } from './digitalocean.driver';
 
 const DEFAULT_ENDPOINT = 'https://api.digitalocean.com';
@@ -39,17 +39,10 @@ const options = z
 export const digitalOceanDefinition: DriverDefinition<DigitalOceanOptions> = {
   engine: 'digitalocean',
   provider: 'DigitalOcean (API v2)',
-  options: options as unknown as DriverDefinition<DigitalOceanOptions>['options'],
+  options,
   create: ({ cloud, options, timeoutMs }) => new DigitalOceanDriver(options, { cloud, timeoutMs }),
 };
 
-@Injectable()
-class DigitalOceanRegistration {
-  constructor(factory: DriverFactory) {
-    factory.register(digitalOceanDefinition);
-  }
-}
-
 /** DigitalOcean droplets, through pkgcloud's digitalocean client. */
-@Module({ providers: [DigitalOceanRegistration] })
+@Module({ providers: [driverRegistration(digitalOceanDefinition)] })
 export class DigitalOceanDriverModule {}

@@ -1,6 +1,6 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { z } from 'zod';
-import { DriverFactory } from '../../driver-factory';
+import { driverRegistration } from '../../driver-factory';
 import { DriverDefinition } from '../../driver-definition';
 import { DummyDriver, DummyOptions } from './dummy.driver';
 
@@ -20,17 +20,10 @@ const options = z
 export const dummyDefinition: DriverDefinition<DummyOptions> = {
   engine: 'dummy',
   provider: 'Built-in in-memory cloud',
-  options: options as unknown as DriverDefinition<DummyOptions>['options'],
+  options,
   create: ({ options }) => new DummyDriver(options),
 };
 
-@Injectable()
-class DummyRegistration {
-  constructor(factory: DriverFactory) {
-    factory.register(dummyDefinition);
-  }
-}
-
 /** The built-in in-memory cloud: the default, and the demo. */
-@Module({ providers: [DummyRegistration] })
+@Module({ providers: [driverRegistration(dummyDefinition)] })
 export class DummyDriverModule {}

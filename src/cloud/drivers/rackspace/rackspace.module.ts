@@ -1,7 +1,7 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { z } from 'zod';
 import { DriverDefinition } from '../../driver-definition';
-import { DriverFactory } from '../../driver-factory';
+import { driverRegistration } from '../../driver-factory';
 import { RackspaceDriver, RackspaceOptions } from './rackspace.driver';
 
 const DEFAULT_AUTH_URL = 'https://identity.api.rackspacecloud.com';
@@ -44,17 +44,10 @@ const options = z
 export const rackspaceDefinition: DriverDefinition<RackspaceOptions> = {
   engine: 'rackspace',
   provider: 'Rackspace Cloud Servers',
-  options: options as unknown as DriverDefinition<RackspaceOptions>['options'],
+  options,
   create: ({ cloud, options, timeoutMs }) => new RackspaceDriver(options, { cloud, timeoutMs }),
 };
 
-@Injectable()
-class RackspaceRegistration {
-  constructor(factory: DriverFactory) {
-    factory.register(rackspaceDefinition);
-  }
-}
-
 /** Rackspace Cloud Servers, through pkgcloud's rackspace client. */
-@Module({ providers: [RackspaceRegistration] })
+@Module({ providers: [driverRegistration(rackspaceDefinition)] })
 export class RackspaceDriverModule {}
