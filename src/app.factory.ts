@@ -4,6 +4,7 @@ import { BadRequestException, ValidationError, ValidationPipe, VersioningType } 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { registerJsonOnly } from './api/json-only.hook';
 import { ProblemException } from './api/problem/problem.exception';
 import { ProblemFilter } from './api/problem/problem.filter';
 import { AppModule } from './app.module';
@@ -64,6 +65,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   registerAccessLog(fastify);
   registerAuth(fastify, settings.auth);
+  registerJsonOnly(fastify);
   await app.register(helmet as any, {
     // Swagger UI's page needs its own inline styles and data: images; everything else stays strict.
     contentSecurityPolicy: {

@@ -54,6 +54,21 @@ describe('bad input (v1, dummy cloud)', () => {
     expect(await count()).toBe(before);
   });
 
+  it('refuses a body that is not JSON with a 415, and creates nothing', async () => {
+    const before = await count();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const sent = await fetch(`${t.url}/api/v1/clouds/default/nodes`, { method: 'POST', headers: { 'content-type': type }, body: 'name=x' });
+      const body = await sent.json();
+      expect([type, sent.status, sent.headers.get('content-type'), body.detail]).toEqual([
+        type,
+        415,
+        expect.stringContaining('application/problem+json'),
+        `the request body must be application/json (got ${type})`,
+      ]);
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('caps userData at 64 KiB with a 400', async () => {
     expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(65537) }), 400, /userData must be shorter/);
   });

@@ -21,7 +21,7 @@ export class KeyPairsController {
   @Post()
   @ApiOperation({ operationId: 'importKeyPair', summary: 'Import an OpenSSH public key as a key pair' })
   @ApiCreatedResponse({ type: KeyPairDto })
-  @ApiProblems(400, 404, 409, 413, 501, 502, 503, 504)
+  @ApiProblems(400, 404, 409, 413, 415, 501, 502, 503, 504)
   importKeyPair(@Param() params: CloudParams, @Body() body: ImportKeyPairDto): Promise<KeyPairDto> {
     return this.compute.importKeyPair(params.cloud, body.name, body.publicKey);
   }

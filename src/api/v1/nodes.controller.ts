@@ -39,7 +39,7 @@ export class NodesController {
     },
   })
   @ApiAcceptedResponse({ type: NodeDto, description: 'Accepted; `Location` names the new node.' })
-  @ApiProblems(400, 404, 409, 413, 422, 501, 502, 503, 504)
+  @ApiProblems(400, 404, 409, 413, 415, 422, 501, 502, 503, 504)
   async createNode(
     @Param() params: CloudParams,
     @Body() body: CreateNodeDto,
