@@ -79,7 +79,9 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
       this.record(cloud, { status: 'down', latencyMs: Math.round(performance.now() - started), error: { kind: e.kind, detail: e.message } });
     }
     const now = this.results.get(cloud.name)!.status;
-    if (previous !== now && previous !== 'unknown') this.logger.warn({ cloud: cloud.name, from: previous, to: now });
+    if (previous !== now && previous !== 'unknown') {
+      this.logger.warn({ cloud: cloud.name, from: previous, to: now }, `cloud ${cloud.name} is now ${now} (was ${previous})`);
+    }
   }
 
   private record(cloud: CloudHandle, result: Pick<CloudHealth, 'status' | 'latencyMs' | 'error'>): void {

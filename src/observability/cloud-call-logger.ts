@@ -11,8 +11,9 @@ export class CloudCallLogger implements OnModuleInit {
   onModuleInit(): void {
     this.clouds.onCall(({ cloud, operation, durationMs, outcome }) => {
       const line = { cloud, operation, durationMs: Math.round(durationMs * 10) / 10, outcome };
-      if (outcome === 'ok') this.logger.log(line);
-      else this.logger.warn(line);
+      const text = `${cloud}: ${operation} ${outcome} in ${line.durationMs} ms`;
+      if (outcome === 'ok') this.logger.log(line, text);
+      else this.logger.warn(line, text);
     });
   }
 }
