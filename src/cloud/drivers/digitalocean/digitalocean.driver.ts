@@ -13,7 +13,7 @@ import {
   PageRequest,
 } from '../../driver/compute-driver';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, providerRequest, unreadable } from '../pkgcloud/pkgcloud-request';
+import { jsonObject, listOf, ProviderRequest, unreadable } from '../pkgcloud/pkgcloud-request';
 import { classifyDigitalOcean } from './digitalocean-errors';
 import { ACTION_STATES, metadataToTags, toImage, toKeyPair, toLocation, toNode, toSize } from './digitalocean-mapping';
 
@@ -149,7 +149,7 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   }
 
   override async destroyNode(id: string): Promise<void> {
-    await this.call('destroy node', { method: 'DELETE', path: `/v2/droplets/${dropletId(id)}` });
+    await this.exchange('destroy node', { method: 'DELETE', path: `/v2/droplets/${dropletId(id)}` });
   }
 
   // ---- catalog --------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   override async deleteKeyPair(name: string): Promise<void> {
     const operation = 'delete key pair';
     const key = await this.keyNamed(operation, name, 'not_found');
-    await this.call(operation, { method: 'DELETE', path: `/v2/account/keys/${encodeURIComponent(String(key.id))}` });
+    await this.exchange(operation, { method: 'DELETE', path: `/v2/account/keys/${encodeURIComponent(String(key.id))}` });
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -212,19 +212,9 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   }
 
   private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
-    return jsonObject(operation, await this.call(operation, request), key);
+    return jsonObject(operation, await this.exchange(operation, request), key);
   }
 
-  private async call(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
-    let response: ProviderResponse;
-    try {
-      response = await providerRequest(this.client, request);
-    } catch (err) {
-      throw this.classify(err, operation);
-    }
-    if (response.status >= 400) throw this.classify(asHttpError(response), operation);
-    return response;
-  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type {
   PageRequest,
 } from '../../driver/compute-driver';
 import { isoOrNull, numberOrNull, PkgcloudDriver, PkgcloudDriverSettings, stringRecord } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, providerRequest, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
+import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
 import { novaAddresses } from './openstack-addresses';
 import { keystoneError, novaError } from './openstack-errors';
 import { OpenstackOptions, pkgcloudOptions } from './openstack-options';
@@ -131,17 +131,15 @@ export class OpenstackDriver extends PkgcloudDriver {
         if (response.status === 401) this.forgetToken(token);
       }
     }
-    if (response.status >= 400) throw novaError(asHttpError(response), operation);
+    if (response.status >= 400) throw this.classify(asHttpError(response), operation);
     return response;
   }
 
-  private async send(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
-    try {
-      return await providerRequest(this.client, request);
-    } catch (err) {
-      throw novaError(err, operation);
-    }
+  /** Nova's errors: a 400 naming an unknown flavor, image, key or network is an invalid reference. */
+  protected override classify(err: unknown, operation: string): CloudError {
+    return novaError(err, operation);
   }
+
 
   /** Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at max_limit). */
   private async listAll(operation: string, path: string, key: string): Promise<any[]> {

@@ -18,6 +18,7 @@ import {
   PageRequest,
 } from '../../driver/compute-driver';
 import { toCloudError } from './pkgcloud-error';
+import { asHttpError, ProviderRequest, ProviderResponse, providerRequest } from './pkgcloud-request';
 
 /** pkgcloud's normalised server statuses, for providers whose own states add nothing finer. */
 const PKGCLOUD_STATES: Record<string, NodeState> = {
@@ -114,6 +115,30 @@ export abstract class PkgcloudDriver implements ComputeDriver {
   /** Provider hook: refine the generic error mapping (e.g. a 400 that means "no such flavor"). */
   protected classify(err: unknown, operation: string): CloudError {
     return toCloudError(err, operation);
+  }
+
+  /**
+   * One HTTP exchange through the client's own `_request` (see providerRequest), answered whatever
+   * the status; a failure with no answer at all becomes a CloudError through `failedRequest`.
+   */
+  protected async send(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
+    try {
+      return await providerRequest(this.client, request);
+    } catch (err) {
+      throw this.failedRequest(err, operation);
+    }
+  }
+
+  /** `send`, with an error status turned into a CloudError through `classify`. */
+  protected async exchange(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
+    const response = await this.send(operation, request);
+    if (response.status >= 400) throw this.classify(asHttpError(response), operation);
+    return response;
+  }
+
+  /** Provider hook: a request that got no HTTP answer (socket error, timeout, failed inline login). */
+  protected failedRequest(err: unknown, operation: string): CloudError {
+    return this.classify(err, operation);
   }
 
   // ---- mapping hooks -------------------------------------------------------------------------

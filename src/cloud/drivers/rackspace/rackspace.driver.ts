@@ -14,7 +14,7 @@ import {
 } from '../../driver/compute-driver';
 import { withTimeout } from '../../driver/with-timeout';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, providerRequest, unreadable } from '../pkgcloud/pkgcloud-request';
+import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, unreadable } from '../pkgcloud/pkgcloud-request';
 import { classifyRackspace } from './rackspace-errors';
 import { toImage, toKeyPair, toLocation, toNode, toSize } from './rackspace-mapping';
 
@@ -155,12 +155,12 @@ export class RackspaceDriver extends PkgcloudDriver {
 
   override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
     if (action !== 'reboot') throw new CloudError('unsupported', `${action} of nodes is not supported by Rackspace Cloud Servers`);
-    await this.call('reboot node', { method: 'POST', path: `servers/${segment(id, 'server')}/action`, body: { reboot: { type: 'SOFT' } } });
+    await this.exchange('reboot node', { method: 'POST', path: `servers/${segment(id, 'server')}/action`, body: { reboot: { type: 'SOFT' } } });
     return this.getNode(id);
   }
 
   override async destroyNode(id: string): Promise<void> {
-    await this.call('destroy node', { method: 'DELETE', path: `servers/${segment(id, 'server')}` });
+    await this.exchange('destroy node', { method: 'DELETE', path: `servers/${segment(id, 'server')}` });
   }
 
   // ---- catalog --------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ export class RackspaceDriver extends PkgcloudDriver {
   }
 
   override async deleteKeyPair(name: string): Promise<void> {
-    await this.call('delete key pair', { method: 'DELETE', path: `os-keypairs/${segment(name, 'key pair')}` });
+    await this.exchange('delete key pair', { method: 'DELETE', path: `os-keypairs/${segment(name, 'key pair')}` });
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -215,20 +215,18 @@ export class RackspaceDriver extends PkgcloudDriver {
   }
 
   private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
-    return jsonObject(operation, await this.call(operation, request), key);
+    return jsonObject(operation, await this.exchange(operation, request), key);
   }
 
-  private async call(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
-    let response: ProviderResponse;
-    try {
-      response = await providerRequest(this.client, request);
-    } catch (err) {
-      throw this.loginError(this.client, err, operation);
-    }
-    if (response.status === 401) {
-      // The token was revoked or expired early: forget it, so the next call logs in again.
-      this.client._serviceUrl = null;
-    }
+  /** Pages of Nova go through `_request`, whose inline login can fail too: see loginError. */
+  protected override failedRequest(err: unknown, operation: string): CloudError {
+    return this.loginError(this.client, err, operation);
+  }
+
+  protected override async exchange(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
+    const response = await this.send(operation, request);
+    // The token was revoked or expired early: forget it, so the next call logs in again.
+    if (response.status === 401) this.client._serviceUrl = null;
     if (response.status >= 400) throw this.classify(asHttpError(response), operation);
     return response;
   }
