@@ -169,15 +169,7 @@ export abstract class PkgcloudDriver implements ComputeDriver {
   }
 
   protected toSize(flavor: any): CloudSize {
-    return {
-      id: String(flavor.id),
-      name: String(flavor.name ?? flavor.id),
-      ram: numberOrNull(flavor.ram),
-      disk: numberOrNull(flavor.disk),
-      vcpus: numberOrNull(flavor.vcpus),
-      price: null,
-      extra: {},
-    };
+    return flavorSize(flavor);
   }
 
   protected toKeyPair(key: any): CloudKeyPair {
@@ -260,6 +252,19 @@ export abstract class PkgcloudDriver implements ComputeDriver {
 function ips(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
   return list.map((a) => (typeof a === 'string' ? a : (a as any)?.addr)).filter((a): a is string => typeof a === 'string');
+}
+
+/** A Nova-style flavor (id, name, ram MiB, disk GiB, vcpus) as a size; no price, no extras. */
+export function flavorSize(flavor: any): CloudSize {
+  return {
+    id: String(flavor.id),
+    name: String(flavor.name ?? flavor.id),
+    ram: numberOrNull(flavor.ram),
+    disk: numberOrNull(flavor.disk),
+    vcpus: numberOrNull(flavor.vcpus),
+    price: null,
+    extra: {},
+  };
 }
 
 export function isoOrNull(value: unknown): string | null {

@@ -1,5 +1,5 @@
 import type { CloudImage, CloudKeyPair, CloudLocation, CloudNode, CloudSize, NodeState } from '../../driver/compute-driver';
-import { isoOrNull, numberOrNull, stringRecord } from '../pkgcloud/pkgcloud.driver';
+import { flavorSize, isoOrNull, numberOrNull, stringRecord } from '../pkgcloud/pkgcloud.driver';
 
 /** Nova server status → v1 state (Rackspace Cloud Servers speaks Nova's v2 API). */
 const SERVER_STATES: Record<string, NodeState> = {
@@ -88,12 +88,7 @@ export function toImage(image: any): CloudImage {
 /** Rackspace publishes no prices through the API, so price stays null. */
 export function toSize(flavor: any): CloudSize {
   return {
-    id: String(flavor.id),
-    name: String(flavor.name ?? flavor.id),
-    ram: numberOrNull(flavor.ram),
-    disk: numberOrNull(flavor.disk),
-    vcpus: numberOrNull(flavor.vcpus),
-    price: null,
+    ...flavorSize(flavor),
     extra: {
       ephemeralDisk: numberOrNull(flavor['OS-FLV-EXT-DATA:ephemeral']),
       class: flavor['OS-FLV-WITH-EXT-SPECS:extra_specs']?.class ?? null,
