@@ -27,7 +27,8 @@ export interface CreateAppOptions {
 
 /** Builds the fully configured application; main.ts, the e2e tests and the spec writer share it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const settings: Settings = options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
+  const settings: Settings =
+    options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
   const adapter = new FastifyAdapter({
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
@@ -39,11 +40,15 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       return id;
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings, { silent: options.logger === false }), adapter, {
-    bufferLogs: options.logger !== false,
-    logger: options.logger,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(settings, { silent: options.logger === false }),
+    adapter,
+    {
+      bufferLogs: options.logger !== false,
+      logger: options.logger,
+      abortOnError: false,
+    },
+  );
   if (options.logger !== false) app.useLogger(app.get(Logger));
 
   const fastify = adapter.getInstance();
@@ -66,13 +71,19 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerAccessLog(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
-  await app.register(helmet as any, {
+  await app.register(helmet, {
     // Swagger UI's page needs its own inline styles and data: images; everything else stays strict.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'], scriptSrc: ["'self'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
     },
   });
-  if (settings.http.corsOrigins.length) app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });
+  if (settings.http.corsOrigins.length)
+    app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });
 
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'health/clouds', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
@@ -93,7 +104,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 function validationProblem(errors: ValidationError[]): BadRequestException {
   const fields = flatten(errors);
   const detail = fields.map((f) => f.message).join('; ') || 'the request is invalid';
-  return new ProblemException(400, detail, { errors: fields }) as unknown as BadRequestException;
+  return new ProblemException(400, detail, { errors: fields });
 }
 
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; message: string }> {

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     readiness.markStopping();
-    logger.log(`${signal}: draining (delay ${settings.http.shutdownDelayMs} ms, bound ${settings.http.shutdownTimeoutMs} ms)`);
+    logger.log(
+      `${signal}: draining (delay ${settings.http.shutdownDelayMs} ms, bound ${settings.http.shutdownTimeoutMs} ms)`,
+    );
     const force = setTimeout(() => {
       logger.error(`in-flight requests still running after ${settings.http.shutdownTimeoutMs} ms; exiting`);
       process.exit(1);
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
 
   await app.listen(port, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.log(`listening on ${url} (API ${url}/api/v1, Swagger UI ${url}/docs) after ${Math.round(performance.now() - started)} ms`);
+  logger.log(
+    `listening on ${url} (API ${url}/api/v1, Swagger UI ${url}/docs) after ${Math.round(performance.now() - started)} ms`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -13,9 +13,16 @@ export function registerJsonOnly(fastify: FastifyInstance): void {
     if (!WITH_BODY.has(request.method)) return;
     const length = Number(request.headers['content-length'] ?? 0);
     if (!length && !request.headers['transfer-encoding']) return;
-    const type = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return;
-    sendProblem(reply, request, new ProblemException(415, `the request body must be application/json (got ${type || 'no Content-Type'})`));
+    sendProblem(
+      reply,
+      request,
+      new ProblemException(415, `the request body must be application/json (got ${type || 'no Content-Type'})`),
+    );
     return reply;
   });
 }

@@ -22,7 +22,10 @@ describe('CloudHandle', () => {
       .mockRejectedValueOnce(new CloudError('auth_failed', 'credentials rejected'))
       .mockResolvedValue(undefined);
     const h = handle(driver);
-    await expect(h.call('list sizes', (d) => d.listSizes())).rejects.toMatchObject({ kind: 'auth_failed', cloud: 'lab' });
+    await expect(h.call('list sizes', (d) => d.listSizes())).rejects.toMatchObject({
+      kind: 'auth_failed',
+      cloud: 'lab',
+    });
     await expect(h.call('list sizes', (d) => d.listSizes())).resolves.toHaveLength(3);
     expect(connect).toHaveBeenCalledTimes(2);
   });

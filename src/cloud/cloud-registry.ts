@@ -5,7 +5,6 @@ import type { Settings } from '../config/settings.schema';
 import { CloudCallEvent, CloudHandle } from './cloud-handle';
 import { DriverFactory } from './driver-factory';
 
-
 /**
  * The configured clouds, built once all driver modules have registered (application bootstrap),
  * so a configuration naming an unknown engine or missing a field stops the service at boot.

@@ -26,7 +26,9 @@ describe('DriverFactory', () => {
     const attempt = () => factory.create('demo', { engine: 'dummy', timeoutMs: 1000, extraParams: { nodes: -1 } });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/clouds\.demo\.extraParams\.nodes/);
-    expect(() => factory.create('demo', { engine: 'dummy', timeoutMs: 1000, extraParams: { node: 1 } })).toThrow(/node/);
+    expect(() => factory.create('demo', { engine: 'dummy', timeoutMs: 1000, extraParams: { node: 1 } })).toThrow(
+      /node/,
+    );
   });
 
   it('refuses to register an engine twice', () => {

@@ -78,7 +78,8 @@ export class ComputeService {
   async createNode(name: string, request: CreateNodeRequest): Promise<NodeView> {
     const cloud = this.cloud(name);
     if (request.userData !== undefined) this.require(cloud, 'userData', 'user data');
-    if (request.metadata !== undefined && Object.keys(request.metadata).length) this.require(cloud, 'metadata', 'node metadata');
+    if (request.metadata !== undefined && Object.keys(request.metadata).length)
+      this.require(cloud, 'metadata', 'node metadata');
     return view(cloud, await cloud.call('create node', (d) => d.createNode(request)));
   }
 
@@ -139,7 +140,10 @@ export class ComputeService {
   private cloud(name: string): CloudHandle {
     const cloud = this.registry.get(name);
     if (!cloud) {
-      const known = this.registry.list().map((c) => c.name).join(', ');
+      const known = this.registry
+        .list()
+        .map((c) => c.name)
+        .join(', ');
       throw new CloudError('not_found', `no cloud named "${name}" is configured (clouds: ${known})`);
     }
     return cloud;
@@ -177,11 +181,26 @@ function summary(cloud: CloudHandle): CloudSummary {
 
 function view(cloud: CloudHandle, node: CloudNode): NodeView {
   const { id, name, state, publicIps, privateIps, imageId, sizeId, locationId, createdAt, metadata, extra } = node;
-  return { id, cloud: cloud.name, name, state, publicIps, privateIps, imageId, sizeId, locationId, createdAt, metadata, extra };
+  return {
+    id,
+    cloud: cloud.name,
+    name,
+    state,
+    publicIps,
+    privateIps,
+    imageId,
+    sizeId,
+    locationId,
+    createdAt,
+    metadata,
+    extra,
+  };
 }
 
 function asCloudError(reason: unknown, cloud: string): CloudError {
-  const error = CloudError.is(reason) ? reason : new CloudError('unavailable', 'the driver failed unexpectedly', { cause: reason });
+  const error = CloudError.is(reason)
+    ? reason
+    : new CloudError('unavailable', 'the driver failed unexpectedly', { cause: reason });
   error.cloud ??= cloud;
   return error;
 }

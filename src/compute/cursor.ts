@@ -19,6 +19,7 @@ export function decodeCursor(cloud: string, cursor: string): string {
   if (!value || typeof value.m !== 'string' || typeof value.c !== 'string') {
     throw new CloudError('invalid_request', 'cursor is not a cursor this service issued');
   }
-  if (value.c !== cloud) throw new CloudError('invalid_request', `cursor belongs to cloud "${value.c}", not "${cloud}"`);
+  if (value.c !== cloud)
+    throw new CloudError('invalid_request', `cursor belongs to cloud "${value.c}", not "${cloud}"`);
   return value.m;
 }

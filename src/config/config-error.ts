@@ -4,7 +4,10 @@ export class ConfigError extends Error {
 }
 
 /** Renders zod issues as `clouds.lab.extraParams.authUrl: message` lines. */
-export function describeIssues(prefix: string, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+export function describeIssues(
+  prefix: string,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
   return issues
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');

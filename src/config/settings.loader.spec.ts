@@ -20,9 +20,13 @@ describe('loadSettings', () => {
   it('merges CONFIG_FILE over the defaults, cloud by cloud, and substitutes ${VAR}', () => {
     const dir = configDir({
       'default.yaml': 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 3}\n',
-      'site.yaml': 'clouds:\n  default:\n    extraParams: {transitionMs: 5}\n  lab:\n    engine: openstack\n    password: ${LAB_PASSWORD}\n    user: ${LAB_USER:-demo}\n',
+      'site.yaml':
+        'clouds:\n  default:\n    extraParams: {transitionMs: 5}\n  lab:\n    engine: openstack\n    password: ${LAB_PASSWORD}\n    user: ${LAB_USER:-demo}\n',
     });
-    const settings = loadSettings({ configDir: dir, env: { CONFIG_FILE: join(dir, 'site.yaml'), LAB_PASSWORD: 's3cret' } });
+    const settings = loadSettings({
+      configDir: dir,
+      env: { CONFIG_FILE: join(dir, 'site.yaml'), LAB_PASSWORD: 's3cret' },
+    });
     expect(settings.clouds.default.extraParams).toEqual({ nodes: 3, transitionMs: 5 });
     expect(settings.clouds.lab).toMatchObject({ engine: 'openstack', user: 'demo', password: 's3cret' });
   });
@@ -37,14 +41,20 @@ describe('loadSettings', () => {
   });
 
   it('names the field and the variable when an environment variable is missing, never a value', () => {
-    const dir = configDir({ 'default.yaml': 'clouds:\n  default:\n    engine: dummy\n    password: ${NOPE_PASSWORD}\n' });
-    expect(() => loadSettings({ configDir: dir, env: {} })).toThrow('clouds.default.password: environment variable NOPE_PASSWORD is not set');
+    const dir = configDir({
+      'default.yaml': 'clouds:\n  default:\n    engine: dummy\n    password: ${NOPE_PASSWORD}\n',
+    });
+    expect(() => loadSettings({ configDir: dir, env: {} })).toThrow(
+      'clouds.default.password: environment variable NOPE_PASSWORD is not set',
+    );
   });
 
   it('reports bad YAML and missing files as ConfigError', () => {
     const dir = configDir({ 'default.yaml': 'clouds: [\n' });
     expect(() => loadSettings({ configDir: dir, env: {} })).toThrow(ConfigError);
-    expect(() => loadSettings({ configDir: dir, env: { CONFIG_FILE: '/nonexistent.yaml' } })).toThrow(/not valid YAML|not found/);
+    expect(() => loadSettings({ configDir: dir, env: { CONFIG_FILE: '/nonexistent.yaml' } })).toThrow(
+      /not valid YAML|not found/,
+    );
     const empty = configDir({});
     expect(() => loadSettings({ configDir: empty, env: {} })).toThrow(/configuration file not found/);
   });
@@ -57,8 +67,12 @@ describe('loadSettings', () => {
 
 describe('validateSettings', () => {
   it('names the cloud and the field that is wrong', () => {
-    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', timeoutMs: 'soon' } } })).toThrow(/clouds\.lab\.timeoutMs/);
-    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', pasword: 'x' } } })).toThrow(/clouds\.lab.*pasword/);
+    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', timeoutMs: 'soon' } } })).toThrow(
+      /clouds\.lab\.timeoutMs/,
+    );
+    expect(() => validateSettings({ clouds: { lab: { engine: 'dummy', pasword: 'x' } } })).toThrow(
+      /clouds\.lab.*pasword/,
+    );
     expect(() => validateSettings({ clouds: { lab: {} } })).toThrow(/clouds\.lab\.engine/);
   });
 
@@ -76,7 +90,9 @@ describe('validateSettings', () => {
         b: { engine: 'dummy', timeoutMs: 1, extraParams: {}, default: true },
       }),
     ).toBe('b');
-    expect(() => validateSettings({ clouds: { a: { engine: 'dummy' }, b: { engine: 'dummy' } } })).toThrow(/no default cloud/);
+    expect(() => validateSettings({ clouds: { a: { engine: 'dummy' }, b: { engine: 'dummy' } } })).toThrow(
+      /no default cloud/,
+    );
     expect(() =>
       validateSettings({ clouds: { a: { engine: 'dummy', default: true }, b: { engine: 'dummy', default: true } } }),
     ).toThrow(/only one cloud may be marked default/);
@@ -90,18 +106,42 @@ describe('API keys from mounted files', () => {
       auth: { apiKeys: [{ name: 'ci', keyFile: join(dir, 'ci.key'), scopes: ['read', 'write'] }] },
       clouds: { default: { engine: 'dummy' } },
     });
-    expect(settings.auth.apiKeys[0]).toMatchObject({ name: 'ci', key: '0123456789abcdef-from-file', scopes: ['read', 'write'] });
+    expect(settings.auth.apiKeys[0]).toMatchObject({
+      name: 'ci',
+      key: '0123456789abcdef-from-file',
+      scopes: ['read', 'write'],
+    });
   });
 
   it('refuses a short key in a file, duplicate names and duplicate keys', () => {
     const dir = configDir({ 'short.key': 'abc\n' });
     const clouds = { default: { engine: 'dummy' } };
-    expect(() => validateSettings({ auth: { apiKeys: [{ name: 's', keyFile: join(dir, 'short.key') }] }, clouds })).toThrow(
-      /auth\.apiKeys\.0\.keyFile: the key must be at least 16 characters/,
-    );
+    expect(() =>
+      validateSettings({ auth: { apiKeys: [{ name: 's', keyFile: join(dir, 'short.key') }] }, clouds }),
+    ).toThrow(/auth\.apiKeys\.0\.keyFile: the key must be at least 16 characters/);
     const key = 'k'.repeat(16);
-    expect(() => validateSettings({ auth: { apiKeys: [{ name: 'a', key }, { name: 'a', key: `${key}x` }] }, clouds })).toThrow(/"a" is used twice/);
-    expect(() => validateSettings({ auth: { apiKeys: [{ name: 'a', key }, { name: 'b', key }] }, clouds })).toThrow(/two API keys have the same key/);
+    expect(() =>
+      validateSettings({
+        auth: {
+          apiKeys: [
+            { name: 'a', key },
+            { name: 'a', key: `${key}x` },
+          ],
+        },
+        clouds,
+      }),
+    ).toThrow(/"a" is used twice/);
+    expect(() =>
+      validateSettings({
+        auth: {
+          apiKeys: [
+            { name: 'a', key },
+            { name: 'b', key },
+          ],
+        },
+        clouds,
+      }),
+    ).toThrow(/two API keys have the same key/);
   });
 });
 

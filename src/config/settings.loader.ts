@@ -53,12 +53,16 @@ function resolveKeyFiles(settings: Settings): Settings {
     } catch {
       throw new ConfigError(`invalid configuration:\nauth.apiKeys.${i}.keyFile: cannot read ${apiKey.keyFile}`);
     }
-    if (key.length < 16) throw new ConfigError(`invalid configuration:\nauth.apiKeys.${i}.keyFile: the key must be at least 16 characters`);
+    if (key.length < 16)
+      throw new ConfigError(
+        `invalid configuration:\nauth.apiKeys.${i}.keyFile: the key must be at least 16 characters`,
+      );
     return { ...apiKey, key };
   });
   const names = apiKeys.map((k) => k.name);
   const duplicateName = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicateName) throw new ConfigError(`invalid configuration:\nauth.apiKeys: the name "${duplicateName}" is used twice`);
+  if (duplicateName)
+    throw new ConfigError(`invalid configuration:\nauth.apiKeys: the name "${duplicateName}" is used twice`);
   if (new Set(apiKeys.map((k) => k.key)).size !== apiKeys.length) {
     throw new ConfigError('invalid configuration:\nauth.apiKeys: two API keys have the same key');
   }
@@ -67,13 +71,20 @@ function resolveKeyFiles(settings: Settings): Settings {
 
 /** The default cloud: the one marked `default: true`, else the one named `default`, else the only one. */
 export function defaultCloudName(clouds: Record<string, CloudSettings>): string {
-  const marked = Object.entries(clouds).filter(([, c]) => c.default === true).map(([n]) => n);
-  if (marked.length > 1) throw new ConfigError(`invalid configuration:\nclouds: only one cloud may be marked default: true (found ${marked.join(', ')})`);
+  const marked = Object.entries(clouds)
+    .filter(([, c]) => c.default === true)
+    .map(([n]) => n);
+  if (marked.length > 1)
+    throw new ConfigError(
+      `invalid configuration:\nclouds: only one cloud may be marked default: true (found ${marked.join(', ')})`,
+    );
   if (marked.length === 1) return marked[0];
   if (clouds.default && clouds.default.default !== false) return 'default';
   const names = Object.keys(clouds);
   if (names.length === 1) return names[0];
-  throw new ConfigError('invalid configuration:\nclouds: no default cloud; name one "default" or mark one default: true');
+  throw new ConfigError(
+    'invalid configuration:\nclouds: no default cloud; name one "default" or mark one default: true',
+  );
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

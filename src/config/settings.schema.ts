@@ -47,7 +47,12 @@ const authSchema = z
 const httpSchema = z
   .object({
     /** Larger request bodies are refused with 413. */
-    bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(256 * 1024),
     /** Origins allowed by CORS; empty (the default) turns CORS off. */
     corsOrigins: z.array(z.string().min(1)).default([]),
     /** After SIGTERM: how long readiness says 503 while still serving, so load balancers stop sending. */

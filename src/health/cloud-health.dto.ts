@@ -15,7 +15,11 @@ export class CloudHealthDto {
   @ApiProperty({ example: 'openstack' })
   engine: string;
 
-  @ApiProperty({ enum: ['up', 'down', 'unknown'], description: '`unknown` until the first check has finished.', example: 'up' })
+  @ApiProperty({
+    enum: ['up', 'down', 'unknown'],
+    description: '`unknown` until the first check has finished.',
+    example: 'up',
+  })
   status: 'up' | 'down' | 'unknown';
 
   @ApiProperty({ type: Number, nullable: true, example: 42 })

@@ -38,7 +38,13 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     for (const cloud of this.clouds.list()) {
-      this.results.set(cloud.name, { cloud: cloud.name, engine: cloud.engine, status: 'unknown', latencyMs: null, checkedAt: null });
+      this.results.set(cloud.name, {
+        cloud: cloud.name,
+        engine: cloud.engine,
+        status: 'unknown',
+        latencyMs: null,
+        checkedAt: null,
+      });
     }
     void this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.settings.cloudCheckIntervalMs);
@@ -51,10 +57,12 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
 
   /** Checks all clouds now (one round at a time; a caller during a round waits for that round). */
   refresh(): Promise<void> {
-    this.running ??= Promise.all(this.clouds.list().map((cloud) => this.check(cloud))).then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => (this.running = undefined));
+    this.running ??= Promise.all(this.clouds.list().map((cloud) => this.check(cloud)))
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -76,16 +84,28 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
       this.record(cloud, { status: 'up', latencyMs: Math.round(performance.now() - started) });
     } catch (error) {
       const e = CloudError.is(error) ? error : new CloudError('unavailable', 'health check failed');
-      this.record(cloud, { status: 'down', latencyMs: Math.round(performance.now() - started), error: { kind: e.kind, detail: e.message } });
+      this.record(cloud, {
+        status: 'down',
+        latencyMs: Math.round(performance.now() - started),
+        error: { kind: e.kind, detail: e.message },
+      });
     }
     const now = this.results.get(cloud.name)!.status;
     if (previous !== now && previous !== 'unknown') {
-      this.logger.warn({ cloud: cloud.name, from: previous, to: now }, `cloud ${cloud.name} is now ${now} (was ${previous})`);
+      this.logger.warn(
+        { cloud: cloud.name, from: previous, to: now },
+        `cloud ${cloud.name} is now ${now} (was ${previous})`,
+      );
     }
   }
 
   private record(cloud: CloudHandle, result: Pick<CloudHealth, 'status' | 'latencyMs' | 'error'>): void {
-    this.results.set(cloud.name, { cloud: cloud.name, engine: cloud.engine, checkedAt: new Date().toISOString(), ...result });
+    this.results.set(cloud.name, {
+      cloud: cloud.name,
+      engine: cloud.engine,
+      checkedAt: new Date().toISOString(),
+      ...result,
+    });
     this.metrics.cloudUp.set({ cloud: cloud.name }, result.status === 'up' ? 1 : 0);
   }
 }

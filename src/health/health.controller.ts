@@ -20,12 +20,18 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers', security: [] })
   live() {
-    return this.health.check([async () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
+    return this.health.check([
+      async () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) }),
+    ]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: 503 while starting or shutting down', security: [] })
+  @ApiOperation({
+    operationId: 'getReadiness',
+    summary: 'Readiness: 503 while starting or shutting down',
+    security: [],
+  })
   ready() {
     return this.health.check([
       async () => {
@@ -41,7 +47,8 @@ export class HealthController {
     operationId: 'getCloudHealth',
     security: [],
     summary: 'Each cloud: up or down, latency and error, from background checks',
-    description: 'For dashboards and alerts, not for probes: always 200; `degraded` when any cloud is down. Results are cached and refreshed in the background.',
+    description:
+      'For dashboards and alerts, not for probes: always 200; `degraded` when any cloud is down. Results are cached and refreshed in the background.',
   })
   @ApiOkResponse({ type: CloudHealthReportDto })
   clouds(): CloudHealthReportDto {

@@ -44,8 +44,10 @@ export function loggerParams(options: { silent?: boolean } = {}): Params {
     pinoHttp: {
       level: options.silent ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      transport: !options.silent && wantsPretty() ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-      genReqId: (req: IncomingMessage) => String(req.id ?? ''),
+      transport:
+        !options.silent && wantsPretty() ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      genReqId: (req: IncomingMessage) =>
+        typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '',
       customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
       serializers: {
         req: (req: IncomingMessage) => ({ method: req.method, url: String(req.url ?? '').split('?')[0] }),
@@ -57,4 +59,3 @@ export function loggerParams(options: { silent?: boolean } = {}): Params {
     },
   };
 }
-

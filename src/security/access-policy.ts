@@ -11,7 +11,8 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function requirementFor(method: string, path: string, auth: AuthSettings): Requirement {
   if (path === '/health/live' || path === '/health/ready' || path.startsWith('/health/')) return { open: true };
-  if (auth.openDocs && (path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-'))) return { open: true };
+  if (auth.openDocs && (path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-')))
+    return { open: true };
   if (auth.openMetrics && path === '/metrics') return { open: true };
   return { open: false, scope: READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write' };
 }

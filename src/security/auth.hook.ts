@@ -27,12 +27,20 @@ export function registerAuth(fastify: FastifyInstance, auth: AuthSettings): void
     const caller = verifier.verify(presentedKey(request.headers));
     if (!caller) {
       reply.header('WWW-Authenticate', 'Bearer realm="cloud-orchestrator"');
-      sendProblem(reply, request, new ProblemException(401, 'missing or invalid API key: send Authorization: Bearer <key> or X-API-Key'));
+      sendProblem(
+        reply,
+        request,
+        new ProblemException(401, 'missing or invalid API key: send Authorization: Bearer <key> or X-API-Key'),
+      );
       return reply;
     }
     request.raw.apiKeyName = caller.name;
     if (!caller.scopes.has(requirement.scope)) {
-      sendProblem(reply, request, new ProblemException(403, `the API key "${caller.name}" lacks the "${requirement.scope}" scope`));
+      sendProblem(
+        reply,
+        request,
+        new ProblemException(403, `the API key "${caller.name}" lacks the "${requirement.scope}" scope`),
+      );
       return reply;
     }
   });

@@ -3,7 +3,13 @@ import { requirementFor } from './access-policy';
 import { ApiKeyVerifier, presentedKey } from './api-key-verifier';
 import { checkExposure, isLoopback } from './exposure';
 
-const auth = (over: Partial<AuthSettings> = {}): AuthSettings => ({ disabled: false, apiKeys: [], openDocs: false, openMetrics: false, ...over });
+const auth = (over: Partial<AuthSettings> = {}): AuthSettings => ({
+  disabled: false,
+  apiKeys: [],
+  openDocs: false,
+  openMetrics: false,
+  ...over,
+});
 
 describe('ApiKeyVerifier', () => {
   const verifier = new ApiKeyVerifier([
@@ -17,7 +23,8 @@ describe('ApiKeyVerifier', () => {
   });
 
   it('refuses unknown, empty, prefix and longer keys', () => {
-    for (const wrong of [undefined, '', 'r'.repeat(19), 'r'.repeat(21), 'R'.repeat(20)]) expect(verifier.verify(wrong)).toBeUndefined();
+    for (const wrong of [undefined, '', 'r'.repeat(19), 'r'.repeat(21), 'R'.repeat(20)])
+      expect(verifier.verify(wrong)).toBeUndefined();
   });
 
   it('knows whether any key is configured', () => {
@@ -64,6 +71,8 @@ describe('checkExposure', () => {
     expect(checkExposure('127.0.0.1', auth())).toBeUndefined();
     expect(() => checkExposure('0.0.0.0', auth())).toThrow(/refusing to listen on 0.0.0.0 with no API keys/);
     expect(checkExposure('0.0.0.0', auth({ disabled: true }))).toMatch(/open to anyone/);
-    expect(checkExposure('0.0.0.0', auth({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), scopes: ['read'] }] }))).toBeUndefined();
+    expect(
+      checkExposure('0.0.0.0', auth({ apiKeys: [{ name: 'k', key: 'k'.repeat(16), scopes: ['read'] }] })),
+    ).toBeUndefined();
   });
 });

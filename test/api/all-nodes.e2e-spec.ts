@@ -21,9 +21,20 @@ describe('nodes of every cloud, and a slow cloud', () => {
     const res = await call(t.url, 'GET', '/api/v1/nodes');
     const elapsed = performance.now() - started;
     expect(res.status).toBe(200);
-    expect(res.body.items.map((n: any) => `${n.cloud}/${n.name}`).sort()).toEqual(['default/demo-1', 'default/demo-2', 'eu/demo-1', 'eu/demo-2', 'eu/demo-3']);
+    expect(res.body.items.map((n: any) => `${n.cloud}/${n.name}`).sort()).toEqual([
+      'default/demo-1',
+      'default/demo-2',
+      'eu/demo-1',
+      'eu/demo-2',
+      'eu/demo-3',
+    ]);
     expect(res.body.errors).toEqual([
-      { cloud: 'slow', status: 504, title: 'Cloud timed out', detail: expect.stringMatching(/^cloud "slow": .*no answer within 150 ms/) },
+      {
+        cloud: 'slow',
+        status: 504,
+        title: 'Cloud timed out',
+        detail: expect.stringMatching(/^cloud "slow": .*no answer within 150 ms/),
+      },
     ]);
     // Bounded by the slow cloud's timeout, far below its 10 s answer.
     expect(elapsed).toBeLessThan(5000);

@@ -27,12 +27,15 @@ describe('bad input (v1, dummy cloud)', () => {
     ['a JSON array body', [valid], /name must be a string/],
   ];
 
-  it.each(invalidBodies)('refuses %s with a 400 naming the field, and creates nothing', async (_label, body, detail) => {
-    const before = await count();
-    const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 400, detail);
-    expect(problem.errors?.length ?? 0).toBeGreaterThan(0);
-    expect(await count()).toBe(before);
-  });
+  it.each(invalidBodies)(
+    'refuses %s with a 400 naming the field, and creates nothing',
+    async (_label, body, detail) => {
+      const before = await count();
+      const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 400, detail);
+      expect(problem.errors?.length ?? 0).toBeGreaterThan(0);
+      expect(await count()).toBe(before);
+    },
+  );
 
   it.each([
     ['image', { ...valid, image: 'img-beos' }, /image "img-beos" does not exist/],
@@ -49,15 +52,26 @@ describe('bad input (v1, dummy cloud)', () => {
   it('refuses malformed JSON, an empty JSON body and an oversized body', async () => {
     const before = await count();
     expectProblem(await api('POST', '/clouds/default/nodes', '{"name": "x",'), 400, /JSON/);
-    expectProblem(await call(t.url, 'POST', '/api/v1/clouds/default/nodes', undefined, { 'content-type': 'application/json' }), 400);
-    expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(300 * 1024) }), 413, /too large/);
+    expectProblem(
+      await call(t.url, 'POST', '/api/v1/clouds/default/nodes', undefined, { 'content-type': 'application/json' }),
+      400,
+    );
+    expectProblem(
+      await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(300 * 1024) }),
+      413,
+      /too large/,
+    );
     expect(await count()).toBe(before);
   });
 
   it('refuses a body that is not JSON with a 415, and creates nothing', async () => {
     const before = await count();
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const sent = await fetch(`${t.url}/api/v1/clouds/default/nodes`, { method: 'POST', headers: { 'content-type': type }, body: 'name=x' });
+      const sent = await fetch(`${t.url}/api/v1/clouds/default/nodes`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: 'name=x',
+      });
       const body = await sent.json();
       expect([type, sent.status, sent.headers.get('content-type'), body.detail]).toEqual([
         type,
@@ -70,7 +84,11 @@ describe('bad input (v1, dummy cloud)', () => {
   });
 
   it('caps userData at 64 KiB with a 400', async () => {
-    expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(65537) }), 400, /userData must be shorter/);
+    expectProblem(
+      await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(65537) }),
+      400,
+      /userData must be shorter/,
+    );
   });
 
   it.each([
@@ -82,7 +100,11 @@ describe('bad input (v1, dummy cloud)', () => {
   });
 
   it('refuses a forged cursor and unknown query parameters', async () => {
-    expectProblem(await api('GET', '/clouds/default/nodes?cursor=not-a-cursor'), 400, /cursor is not a cursor this service issued/);
+    expectProblem(
+      await api('GET', '/clouds/default/nodes?cursor=not-a-cursor'),
+      400,
+      /cursor is not a cursor this service issued/,
+    );
     const forged = Buffer.from(JSON.stringify({ c: 'other', m: 'node-000001' })).toString('base64url');
     expectProblem(await api('GET', `/clouds/default/nodes?cursor=${forged}`), 400, /cursor belongs to cloud "other"/);
     expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown field "page"/);
@@ -93,11 +115,25 @@ describe('bad input (v1, dummy cloud)', () => {
   });
 
   it('refuses malformed and duplicate key pairs, and keeps what it had', async () => {
-    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: 'ssh-rsa AAAAnot-a-key' }), 400, /publicKey must be an OpenSSH public key/);
-    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'bad/name', publicKey: opensshPublicKey() }), 400, /name may contain/);
+    expectProblem(
+      await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: 'ssh-rsa AAAAnot-a-key' }),
+      400,
+      /publicKey must be an OpenSSH public key/,
+    );
+    expectProblem(
+      await api('POST', '/clouds/default/key-pairs', { name: 'bad/name', publicKey: opensshPublicKey() }),
+      400,
+      /name may contain/,
+    );
     expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k' }), 400, /publicKey/);
-    expect((await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() })).status).toBe(201);
-    expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() }), 409, /already exists/);
+    expect((await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() })).status).toBe(
+      201,
+    );
+    expectProblem(
+      await api('POST', '/clouds/default/key-pairs', { name: 'k', publicKey: opensshPublicKey() }),
+      409,
+      /already exists/,
+    );
     expect((await api('GET', '/clouds/default/key-pairs')).body.items.map((k: any) => k.name)).toEqual(['k']);
   });
 

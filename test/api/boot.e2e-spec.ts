@@ -15,7 +15,9 @@ describe('boot-time configuration checks', () => {
   }
 
   it('names the engines that exist when one is unknown', async () => {
-    const error = await boot({ clouds: { default: { engine: 'dummy' }, lab: { engine: 'nebula', password: 'pw-SECRET' } } });
+    const error = await boot({
+      clouds: { default: { engine: 'dummy' }, lab: { engine: 'nebula', password: 'pw-SECRET' } },
+    });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/clouds\.lab\.engine: unknown engine "nebula"; engines: .*dummy/);
     expect((error as Error).message).not.toContain('pw-SECRET');

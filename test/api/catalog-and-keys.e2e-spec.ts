@@ -21,7 +21,12 @@ describe('clouds, catalogue and key pairs (v1, dummy cloud)', () => {
     const res = await api('GET', '/clouds');
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([
-      expect.objectContaining({ name: 'default', engine: 'dummy', default: true, capabilities: expect.objectContaining({ reboot: true, stop: true }) }),
+      expect.objectContaining({
+        name: 'default',
+        engine: 'dummy',
+        default: true,
+        capabilities: expect.objectContaining({ reboot: true, stop: true }),
+      }),
       expect.objectContaining({ name: 'staging', engine: 'dummy', default: false }),
     ]);
     const text = JSON.stringify(res.body) + JSON.stringify((await api('GET', '/clouds/staging')).body);
@@ -37,7 +42,15 @@ describe('clouds, catalogue and key pairs (v1, dummy cloud)', () => {
     const images = await api('GET', '/clouds/default/images');
     expect(images.body.items).toContainEqual(expect.objectContaining({ id: 'img-debian-12', name: 'Debian 12' }));
     const sizes = await api('GET', '/clouds/default/sizes');
-    expect(sizes.body.items).toContainEqual({ id: 'small', name: expect.any(String), ram: 1024, disk: 20, vcpus: 1, price: 0.0075, extra: {} });
+    expect(sizes.body.items).toContainEqual({
+      id: 'small',
+      name: expect.any(String),
+      ram: 1024,
+      disk: 20,
+      vcpus: 1,
+      price: 0.0075,
+      extra: {},
+    });
     const locations = await api('GET', '/clouds/default/locations');
     expect(locations.body.items.map((l: any) => l.id)).toEqual(['dc-ams', 'dc-nyc', 'dc-sgp']);
   });
@@ -46,10 +59,19 @@ describe('clouds, catalogue and key pairs (v1, dummy cloud)', () => {
     const publicKey = opensshPublicKey('deploy@ci');
     const created = await api('POST', '/clouds/default/key-pairs', { name: 'deploy', publicKey });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ name: 'deploy', fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), publicKey });
+    expect(created.body).toEqual({
+      name: 'deploy',
+      fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+      publicKey,
+    });
 
     expect((await api('GET', '/clouds/default/key-pairs')).body.items).toEqual([created.body]);
-    const node = await api('POST', '/clouds/default/nodes', { name: 'keyed', image: 'img-debian-12', size: 'small', keyName: 'deploy' });
+    const node = await api('POST', '/clouds/default/nodes', {
+      name: 'keyed',
+      image: 'img-debian-12',
+      size: 'small',
+      keyName: 'deploy',
+    });
     expect(node.body.extra).toEqual({ keyName: 'deploy' });
 
     // Key pairs are per cloud.

@@ -6,7 +6,9 @@ describe('health probes', () => {
   let t: TestApp;
   beforeAll(async () => {
     // The only cloud takes 5 s to answer anything: a probe that asked it would take that long.
-    t = await startApp({ clouds: { default: { engine: 'dummy', timeoutMs: 10_000, extraParams: { latencyMs: 5000 } } } });
+    t = await startApp({
+      clouds: { default: { engine: 'dummy', timeoutMs: 10_000, extraParams: { latencyMs: 5000 } } },
+    });
   });
   afterAll(() => t.close());
 
@@ -16,7 +18,10 @@ describe('health probes', () => {
     const ready = await call(t.url, 'GET', '/health/ready');
     expect(performance.now() - started).toBeLessThan(2000);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok', info: { process: { status: 'up' } } } });
-    expect(ready).toMatchObject({ status: 200, body: { status: 'ok', info: { service: { status: 'up', state: 'ready' } } } });
+    expect(ready).toMatchObject({
+      status: 200,
+      body: { status: 'ok', info: { service: { status: 'up', state: 'ready' } } },
+    });
   });
 
   it('ready turns 503 when shutdown begins, live stays 200', async () => {

@@ -9,7 +9,9 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
   const stateOf = async (id: string) => (await api('GET', `/clouds/default/nodes/${id}`)).body.state;
 
   beforeAll(async () => {
-    t = await startApp({ clouds: { default: { engine: 'dummy', extraParams: { nodes: 3, transitionMs: TRANSITION } } } });
+    t = await startApp({
+      clouds: { default: { engine: 'dummy', extraParams: { nodes: 3, transitionMs: TRANSITION } } },
+    });
   });
   afterAll(() => t.close());
 
@@ -44,7 +46,13 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
       metadata: { team: 'web', tier: 'front' },
     });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ name: 'web-1', state: 'pending', sizeId: 'medium', locationId: 'dc-sgp', metadata: { team: 'web', tier: 'front' } });
+    expect(res.body).toMatchObject({
+      name: 'web-1',
+      state: 'pending',
+      sizeId: 'medium',
+      locationId: 'dc-sgp',
+      metadata: { team: 'web', tier: 'front' },
+    });
     expect(res.headers.get('location')).toBe(`/api/v1/clouds/default/nodes/${res.body.id}`);
     const fetched = await call(t.url, 'GET', res.headers.get('location')!);
     expect(fetched.body.id).toBe(res.body.id);
@@ -52,7 +60,11 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
   });
 
   it('reboots, stops and starts through the transitional states, and refuses what makes no sense', async () => {
-    const { body: node } = await api('POST', '/clouds/default/nodes', { name: 'cycle', image: 'img-debian-12', size: 'small' });
+    const { body: node } = await api('POST', '/clouds/default/nodes', {
+      name: 'cycle',
+      image: 'img-debian-12',
+      size: 'small',
+    });
     expectProblem(await api('POST', `/clouds/default/nodes/${node.id}/actions/stop`), 409, /while it is pending/);
     await waitFor(async () => (await stateOf(node.id)) === 'running');
 
@@ -73,7 +85,11 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
   });
 
   it('destroys a node: 202, then it is gone', async () => {
-    const { body: node } = await api('POST', '/clouds/default/nodes', { name: 'doomed', image: 'img-debian-12', size: 'small' });
+    const { body: node } = await api('POST', '/clouds/default/nodes', {
+      name: 'doomed',
+      image: 'img-debian-12',
+      size: 'small',
+    });
     const res = await api('DELETE', `/clouds/default/nodes/${node.id}`);
     expect(res.status).toBe(202);
     expect(res.body).toBeUndefined();
@@ -87,7 +103,10 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await api('GET', `/clouds/default/nodes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res = await api(
+        'GET',
+        `/clouds/default/nodes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((n: any) => n.id));
@@ -102,7 +121,11 @@ describe('nodes of one cloud (v1, dummy cloud)', () => {
     expectProblem(await api('GET', '/clouds/default/nodes/node-999999'), 404, /node node-999999 not found/);
     expectProblem(await api('POST', '/clouds/default/nodes/node-999999/actions/reboot'), 404);
     expectProblem(await api('POST', '/clouds/default/nodes/node-000001/actions/explode'), 404, /no such route/);
-    const cloud = expectProblem(await api('GET', '/clouds/nowhere/nodes'), 404, /no cloud named "nowhere".*clouds: default/);
+    const cloud = expectProblem(
+      await api('GET', '/clouds/nowhere/nodes'),
+      404,
+      /no cloud named "nowhere".*clouds: default/,
+    );
     expect(cloud.instance).toBe('/api/v1/clouds/nowhere/nodes');
   });
 

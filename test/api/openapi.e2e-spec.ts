@@ -27,13 +27,27 @@ describe('OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(
       expect.arrayContaining([
-        'listClouds', 'getCloud', 'listNodes', 'createNode', 'getNode', 'destroyNode', 'rebootNode', 'startNode', 'stopNode',
-        'listAllNodes', 'listImages', 'listSizes', 'listLocations', 'listKeyPairs', 'importKeyPair', 'deleteKeyPair',
+        'listClouds',
+        'getCloud',
+        'listNodes',
+        'createNode',
+        'getNode',
+        'destroyNode',
+        'rebootNode',
+        'startNode',
+        'stopNode',
+        'listAllNodes',
+        'listImages',
+        'listSizes',
+        'listLocations',
+        'listKeyPairs',
+        'importKeyPair',
+        'deleteKeyPair',
       ]),
     );
     for (const { path, method, op } of operations) {
       expect({ path, method, summary: typeof op.summary }).toEqual({ path, method, summary: 'string' });
-      for (const [status, response] of Object.entries(op.responses) as Array<[string, any]>) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
         if (Number(status) >= 400 && path.startsWith('/api/')) {
           expect({ path, status, schema: response.content?.['application/problem+json']?.schema?.$ref }).toEqual({
             path,
@@ -49,6 +63,8 @@ describe('OpenAPI document', () => {
     const schema = served.components.schemas.CreateNodeDto;
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'image', 'size']));
     expect(schema.properties.name).toMatchObject({ minLength: 1, maxLength: 255, example: expect.any(String) });
-    expect(served.components.schemas.NodeState.enum).toEqual(expect.arrayContaining(['running', 'pending', 'stopping', 'stopped']));
+    expect(served.components.schemas.NodeState.enum).toEqual(
+      expect.arrayContaining(['running', 'pending', 'stopping', 'stopped']),
+    );
   });
 });

@@ -11,7 +11,8 @@ describe('Swagger UI in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     t = await startApp({ clouds: { default: { engine: 'dummy', extraParams: { nodes: 3, transitionMs: 100 } } } });
     // playwright gives the browser a fresh temporary profile of its own.
     browser = await chromium.launch({
@@ -49,7 +50,9 @@ describe('Swagger UI in a real browser', () => {
     const shown = JSON.parse(await body.innerText());
     expect(shown.items.map((n: { name: string }) => n.name)).toEqual(['demo-1', 'demo-2']);
     expect(shown.nextCursor).toEqual(expect.any(String));
-    await expect(operation.locator('.live-responses-table .response .response-col_status').first().innerText()).resolves.toBe('200');
+    await expect(
+      operation.locator('.live-responses-table .response .response-col_status').first().innerText(),
+    ).resolves.toBe('200');
     await page.close();
   }, 60_000);
 
@@ -62,16 +65,31 @@ describe('Swagger UI in a real browser', () => {
     await create.locator('button.try-out__btn').click();
     await create.locator('tr[data-param-name="cloud"] input').fill('default');
     await create.locator('button.execute').click(); // with the documented example body
-    await create.locator('.live-responses-table .response-col_description .microlight').first().waitFor({ timeout: 15_000 });
-    expect(await create.locator('.live-responses-table .response .response-col_status').first().innerText()).toBe('202');
-    const node = JSON.parse(await create.locator('.live-responses-table .response-col_description .microlight').first().innerText());
+    await create
+      .locator('.live-responses-table .response-col_description .microlight')
+      .first()
+      .waitFor({ timeout: 15_000 });
+    expect(await create.locator('.live-responses-table .response .response-col_status').first().innerText()).toBe(
+      '202',
+    );
+    const node = JSON.parse(
+      await create.locator('.live-responses-table .response-col_description .microlight').first().innerText(),
+    );
     expect(node).toMatchObject({ name: 'web-1', state: 'pending', cloud: 'default' });
 
     // The node is really there, and becomes running.
-    const nodes = async () => (await (await fetch(`${t.url}/api/v1/clouds/default/nodes`)).json()).items as Array<{ id: string; state: string }>;
-    for (let i = 0; i < 100 && (await nodes()).find((n) => n.id === node.id)?.state !== 'running'; i++) await page.waitForTimeout(50);
+    const nodes = async () =>
+      (await (await fetch(`${t.url}/api/v1/clouds/default/nodes`)).json()).items as Array<{
+        id: string;
+        state: string;
+      }>;
+    for (let i = 0; i < 100 && (await nodes()).find((n) => n.id === node.id)?.state !== 'running'; i++)
+      await page.waitForTimeout(50);
 
-    for (const [operationId, status] of [['rebootNode', '202'], ['destroyNode', '202']] as const) {
+    for (const [operationId, status] of [
+      ['rebootNode', '202'],
+      ['destroyNode', '202'],
+    ] as const) {
       const op = page.locator(`#operations-nodes-${operationId}`);
       await op.locator('.opblock-summary').click();
       await op.locator('button.try-out__btn').click();
@@ -91,7 +109,9 @@ describe('Swagger UI in a real browser', () => {
     await page.goto(`${t.url}/docs`);
     await page.locator('.opblock').first().waitFor();
     const ids = await page.locator('.opblock .opblock-summary-operation-id').allInnerTexts();
-    expect(ids).toEqual(expect.arrayContaining(['listNodes', 'createNode', 'rebootNode', 'destroyNode', 'importKeyPair']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['listNodes', 'createNode', 'rebootNode', 'destroyNode', 'importKeyPair']),
+    );
     await page.close();
   }, 60_000);
 });

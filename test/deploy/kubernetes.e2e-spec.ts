@@ -28,7 +28,9 @@ const configMap = only('ConfigMap');
 const secret = only('Secret');
 const pod = deployment.spec.template.spec;
 const container = pod.containers[0];
-const env: Record<string, string> = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, String(e.value)]));
+const env: Record<string, string> = Object.fromEntries(
+  container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, String(e.value)]),
+);
 const secretEnv: Record<string, string> = secret.stringData;
 
 /** A port as probes and Services give it: a number, or the name of a containerPort. */
@@ -41,11 +43,14 @@ const runtimeStage = (() => {
   const from = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
   return lines.slice(from).filter((l) => l.trim() && !l.startsWith('#'));
 })();
-const instruction = (name: string) => runtimeStage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
+const instruction = (name: string) =>
+  runtimeStage.filter((l) => l.startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
 
 /** The pod's view of the config: the ConfigMap file at CONFIG_FILE, the Secret as environment. */
 function writeMountedConfig(): string {
-  const mount = container.volumeMounts.find((m: any) => pod.volumes.some((v: any) => v.name === m.name && v.configMap?.name === configMap.metadata.name));
+  const mount = container.volumeMounts.find((m: any) =>
+    pod.volumes.some((v: any) => v.name === m.name && v.configMap?.name === configMap.metadata.name),
+  );
   expect(env.CONFIG_FILE.startsWith(`${mount.mountPath}/`)).toBe(true);
   const key = env.CONFIG_FILE.slice(mount.mountPath.length + 1);
   expect(Object.keys(configMap.data)).toContain(key);
@@ -106,7 +111,10 @@ describe('deploy/kubernetes', () => {
 
     it('takes every ${VAR} from the Secret (the pod gets it whole via envFrom), none of them from the file', () => {
       expect(container.envFrom).toEqual([{ secretRef: { name: secret.metadata.name } }]);
-      const active = configText().split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+      const active = configText()
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'))
+        .join('\n');
       const vars = [...active.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
       expect(vars.length).toBeGreaterThan(0);
       expect(Object.keys(secretEnv)).toEqual(expect.arrayContaining(vars));
@@ -131,7 +139,8 @@ describe('deploy/kubernetes', () => {
     it('answers every probe path with 200, without an API key', async () => {
       const paths = ['startupProbe', 'livenessProbe', 'readinessProbe'].map((p) => container[p].httpGet.path);
       expect(paths).toEqual(['/health/live', '/health/live', '/health/ready']);
-      for (const path of paths) expect({ path, status: (await call(t.url, 'GET', path)).status }).toEqual({ path, status: 200 });
+      for (const path of paths)
+        expect({ path, status: (await call(t.url, 'GET', path)).status }).toEqual({ path, status: 200 });
     });
 
     it("answers the image's HEALTHCHECK path", async () => {
@@ -143,9 +152,13 @@ describe('deploy/kubernetes', () => {
 
     it('serves the API to the key from the Secret, and to no one else', async () => {
       expect((await call(t.url, 'GET', '/api/v1/clouds')).status).toBe(401);
-      const res = await call(t.url, 'GET', '/api/v1/clouds', undefined, { authorization: `Bearer ${secretEnv.API_KEY_OPERATOR}` });
+      const res = await call(t.url, 'GET', '/api/v1/clouds', undefined, {
+        authorization: `Bearer ${secretEnv.API_KEY_OPERATOR}`,
+      });
       expect(res.status).toBe(200);
-      expect(res.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'default', engine: 'dummy', default: true })]));
+      expect(res.body.items).toEqual(
+        expect.arrayContaining([expect.objectContaining({ name: 'default', engine: 'dummy', default: true })]),
+      );
     });
   });
 

@@ -12,7 +12,11 @@ const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 describe('README', () => {
   it('lists exactly the engines the service registers', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, isGlobal: true, load: [() => ({ settings: { clouds: {} } })] }), CloudModule, DriversModule],
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, isGlobal: true, load: [() => ({ settings: { clouds: {} } })] }),
+        CloudModule,
+        DriversModule,
+      ],
     }).compile();
     const engines = moduleRef.get(DriverFactory).engines();
     const table = README.slice(README.indexOf('## Drivers'), README.indexOf('### Adding a driver'));

@@ -22,7 +22,9 @@ function expectSignedEc2(req: RecordedRequest, action: string): void {
   expect(req.form?.get('Action')).toBe(action);
   expect(req.form?.get('Version')).toBe(EC2_VERSION);
   expect(String(req.headers['authorization'])).toMatch(
-    new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/${REGION}/ec2/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*x-amz-date[a-z0-9;-]*, Signature=[0-9a-f]{64}$`),
+    new RegExp(
+      `^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/${REGION}/ec2/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*x-amz-date[a-z0-9;-]*, Signature=[0-9a-f]{64}$`,
+    ),
   );
   expect(String(req.headers['x-amz-date'])).toMatch(/^\d{8}T\d{6}Z$/);
 }
@@ -64,7 +66,12 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     fx = await FixtureServer.start();
     // The service checks every cloud once at boot (then hourly here): let those checks land first.
     fx.on(ec2('DescribeAvailabilityZones', { file: file('describe-availability-zones.xml') }));
-    const cloud = { engine: 'amazon', user: KEY_ID, password: SECRET, extraParams: { region: REGION, endpoint: fx.url } };
+    const cloud = {
+      engine: 'amazon',
+      user: KEY_ID,
+      password: SECRET,
+      extraParams: { region: REGION, endpoint: fx.url },
+    };
     t = await startApp({
       health: { cloudCheckIntervalMs: 3_600_000 },
       clouds: {
@@ -97,13 +104,25 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       engine: 'amazon',
       provider: 'Amazon EC2',
       default: true,
-      capabilities: { reboot: true, start: true, stop: true, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true },
+      capabilities: {
+        reboot: true,
+        start: true,
+        stop: true,
+        keyPairs: true,
+        importKeyPair: true,
+        locations: true,
+        userData: true,
+        metadata: true,
+      },
     });
     expect(fx.requests).toHaveLength(0);
   });
 
   it('health checks call DescribeAvailabilityZones, signed, once per cloud at boot', () => {
-    expect(bootRequests.map((r) => r.form?.get('Action'))).toEqual(['DescribeAvailabilityZones', 'DescribeAvailabilityZones']);
+    expect(bootRequests.map((r) => r.form?.get('Action'))).toEqual([
+      'DescribeAvailabilityZones',
+      'DescribeAvailabilityZones',
+    ]);
   });
 
   describe('nodes', () => {
@@ -151,7 +170,12 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
           privateDnsName: 'ip-10-0-1-17.eu-west-1.compute.internal',
         },
       });
-      expect(res.body.items[1]).toMatchObject({ publicIps: [], privateIps: ['10.0.1.23'], metadata: {}, extra: { ec2State: 'stopped' } });
+      expect(res.body.items[1]).toMatchObject({
+        publicIps: [],
+        privateIps: ['10.0.1.23'],
+        metadata: {},
+        extra: { ec2State: 'stopped' },
+      });
       expect(res.body.items[2].extra.ec2State).toBe('shutting-down');
       expect(actions(fx)).toEqual(['DescribeInstances', 'DescribeInstances']);
     });
@@ -164,7 +188,10 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
           // EC2 takes 5 to 1000; smaller v1 pages ask for 5.
           check: (r) => expect(r.form?.get('MaxResults')).toBe('5'),
         }),
-        ec2('DescribeInstances', { when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN, file: file('describe-instances-page2.xml') }),
+        ec2('DescribeInstances', {
+          when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+          file: file('describe-instances-page2.xml'),
+        }),
       );
       const first = await api('GET', '/clouds/aws/nodes?limit=2');
       expect(first.status).toBe(200);
@@ -181,13 +208,22 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
 
     it('pages with the v1 cursor: a page ending inside an EC2 page resumes at the right instance', async () => {
       fx.on(
-        ec2('DescribeInstances', { when: (r) => !r.form?.has('NextToken'), file: file('describe-instances-page1.xml') }),
-        ec2('DescribeInstances', { when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN, file: file('describe-instances-page2.xml') }),
+        ec2('DescribeInstances', {
+          when: (r) => !r.form?.has('NextToken'),
+          file: file('describe-instances-page1.xml'),
+        }),
+        ec2('DescribeInstances', {
+          when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+          file: file('describe-instances-page2.xml'),
+        }),
       );
       const seen: string[] = [];
       let cursor: string | undefined;
       for (let pages = 0; pages < 5; pages++) {
-        const res = await api('GET', `/clouds/aws/nodes?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const res = await api(
+          'GET',
+          `/clouds/aws/nodes?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         expect(res.status).toBe(200);
         expect(res.body.items).toHaveLength(1);
         seen.push(res.body.items[0].id);
@@ -218,12 +254,22 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       );
       const res = await api('GET', `/clouds/aws/nodes/${I1}`);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: I1, name: 'web-1', state: 'running', metadata: { team: 'web' }, locationId: 'eu-west-1a' });
+      expect(res.body).toMatchObject({
+        id: I1,
+        name: 'web-1',
+        state: 'running',
+        metadata: { team: 'web' },
+        locationId: 'eu-west-1a',
+      });
     });
 
     it('answers 404 for an instance EC2 does not know (InvalidInstanceID.NotFound) or does not return', async () => {
       fx.on(ec2('DescribeInstances', { status: 400, file: file('error-instance-not-found.xml') }));
-      const missing = expectProblem(await api('GET', '/clouds/aws/nodes/i-0000000000000dead'), 404, /InvalidInstanceID\.NotFound/);
+      const missing = expectProblem(
+        await api('GET', '/clouds/aws/nodes/i-0000000000000dead'),
+        404,
+        /InvalidInstanceID\.NotFound/,
+      );
       expect(missing.cloud).toBe('aws');
       fx.reset();
       fx.on(ec2('DescribeInstances', { file: file('describe-instances-empty.xml') }));
@@ -289,13 +335,18 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
         ec2('RunInstances', {
           file: file('run-instances.xml'),
           check: (r) => {
-            for (const field of ['KeyName', 'UserData', 'Placement.AvailabilityZone', 'SubnetId']) expect(r.form?.has(field)).toBe(false);
+            for (const field of ['KeyName', 'UserData', 'Placement.AvailabilityZone', 'SubnetId'])
+              expect(r.form?.has(field)).toBe(false);
             expect(r.form?.get('TagSpecification.1.Tag.1.Key')).toBe('Name');
             expect(r.form?.has('TagSpecification.1.Tag.2.Key')).toBe(false);
           },
         }),
       );
-      const res = await api('POST', '/clouds/aws/nodes', { name: 'bare', image: 'ami-0abcdef1234567890', size: 't2.small' });
+      const res = await api('POST', '/clouds/aws/nodes', {
+        name: 'bare',
+        image: 'ami-0abcdef1234567890',
+        size: 't2.small',
+      });
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ name: 'bare', metadata: {} });
     });
@@ -303,36 +354,70 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     it('refuses before calling EC2 what EC2 cannot take: reserved tag keys, oversized user data, two subnets', async () => {
       const base = { name: 'x', image: 'ami-0abcdef1234567890', size: 't2.small' };
       expectProblem(await api('POST', '/clouds/aws/nodes', { ...base, metadata: { Name: 'other' } }), 400, /reserved/);
-      expectProblem(await api('POST', '/clouds/aws/nodes', { ...base, metadata: { 'aws:owner': 'me' } }), 400, /reserved/);
-      expectProblem(await api('POST', '/clouds/aws/nodes', { ...base, userData: 'x'.repeat(16 * 1024 + 1) }), 400, /16384 bytes/);
-      expectProblem(await api('POST', '/clouds/aws/nodes', { ...base, networks: ['subnet-a', 'subnet-b'] }), 400, /one subnet/);
+      expectProblem(
+        await api('POST', '/clouds/aws/nodes', { ...base, metadata: { 'aws:owner': 'me' } }),
+        400,
+        /reserved/,
+      );
+      expectProblem(
+        await api('POST', '/clouds/aws/nodes', { ...base, userData: 'x'.repeat(16 * 1024 + 1) }),
+        400,
+        /16384 bytes/,
+      );
+      expectProblem(
+        await api('POST', '/clouds/aws/nodes', { ...base, networks: ['subnet-a', 'subnet-b'] }),
+        400,
+        /one subnet/,
+      );
       expect(fx.requests).toHaveLength(0);
     });
 
     it.each([
       ['an unknown AMI', 'error-ami-not-found.xml', { image: 'ami-0000000000000dead' }, /InvalidAMIID\.NotFound/],
       ['an unknown instance type', 'error-invalid-instance-type.xml', { size: 'm9.colossal' }, /InstanceType/],
-      ['an unknown availability zone', 'error-invalid-availability-zone.xml', { location: 'eu-west-1z' }, /availability zone/],
+      [
+        'an unknown availability zone',
+        'error-invalid-availability-zone.xml',
+        { location: 'eu-west-1z' },
+        /availability zone/,
+      ],
       ['an unknown key pair', 'error-key-pair-not-found.xml', { keyName: 'nosuchkey' }, /InvalidKeyPair\.NotFound/],
-    ])('answers 422 for %s on create, and sends nothing after the failed RunInstances', async (_what, fixture, change, detail) => {
-      fx.on(ec2('RunInstances', { status: 400, file: file(fixture) }));
-      const res = await api('POST', '/clouds/aws/nodes', { name: 'web-3', image: 'ami-0abcdef1234567890', size: 't2.small', ...change });
-      const problem = expectProblem(res, 422, detail);
-      expect(problem.cloud).toBe('aws');
-      expect(actions(fx)).toEqual(['RunInstances']);
-    });
+    ])(
+      'answers 422 for %s on create, and sends nothing after the failed RunInstances',
+      async (_what, fixture, change, detail) => {
+        fx.on(ec2('RunInstances', { status: 400, file: file(fixture) }));
+        const res = await api('POST', '/clouds/aws/nodes', {
+          name: 'web-3',
+          image: 'ami-0abcdef1234567890',
+          size: 't2.small',
+          ...change,
+        });
+        const problem = expectProblem(res, 422, detail);
+        expect(problem.cloud).toBe('aws');
+        expect(actions(fx)).toEqual(['RunInstances']);
+      },
+    );
 
     it('answers 409 quota exceeded when EC2 reports InstanceLimitExceeded', async () => {
       fx.on(ec2('RunInstances', { status: 400, file: file('error-instance-limit-exceeded.xml') }));
-      const problem = expectProblem(await api('POST', '/clouds/aws/nodes', { name: 'many', image: 'ami-0abcdef1234567890', size: 't2.small' }), 409);
+      const problem = expectProblem(
+        await api('POST', '/clouds/aws/nodes', { name: 'many', image: 'ami-0abcdef1234567890', size: 't2.small' }),
+        409,
+      );
       expect(problem.type).toMatch(/quota-exceeded/);
       expect(actions(fx)).toEqual(['RunInstances']);
     });
 
     it('reboots a node: RebootInstances, then the node as EC2 reports it (EC2 has no rebooting state)', async () => {
       fx.on(
-        ec2('RebootInstances', { file: file('reboot-instances.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1) }),
-        ec2('DescribeInstances', { file: file('describe-instance-running.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1) }),
+        ec2('RebootInstances', {
+          file: file('reboot-instances.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1),
+        }),
+        ec2('DescribeInstances', {
+          file: file('describe-instance-running.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1),
+        }),
       );
       const res = await api('POST', `/clouds/aws/nodes/${I1}/actions/reboot`);
       expect(res.status).toBe(202);
@@ -342,7 +427,10 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
 
     it('stops a node: StopInstances, answering with the state-change state even while DescribeInstances lags', async () => {
       fx.on(
-        ec2('StopInstances', { file: file('stop-instances.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1) }),
+        ec2('StopInstances', {
+          file: file('stop-instances.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1),
+        }),
         ec2('DescribeInstances', { file: file('describe-instance-running.xml') }),
       );
       const res = await api('POST', `/clouds/aws/nodes/${I1}/actions/stop`);
@@ -353,7 +441,10 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
 
     it('starts a node: StartInstances; EC2 pending after a start is reported as starting', async () => {
       fx.on(
-        ec2('StartInstances', { file: file('start-instances.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1) }),
+        ec2('StartInstances', {
+          file: file('start-instances.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1),
+        }),
         ec2('DescribeInstances', { file: file('describe-instance-stopped.xml') }),
       );
       const res = await api('POST', `/clouds/aws/nodes/${I1}/actions/start`);
@@ -364,7 +455,11 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
 
     it('answers 409 when EC2 says IncorrectInstanceState, without describing the node', async () => {
       fx.on(ec2('StartInstances', { status: 400, file: file('error-incorrect-instance-state.xml') }));
-      const problem = expectProblem(await api('POST', `/clouds/aws/nodes/${I1}/actions/start`), 409, /IncorrectInstanceState/);
+      const problem = expectProblem(
+        await api('POST', `/clouds/aws/nodes/${I1}/actions/start`),
+        409,
+        /IncorrectInstanceState/,
+      );
       expect(problem.cloud).toBe('aws');
       expect(actions(fx)).toEqual(['StartInstances']);
     });
@@ -375,7 +470,12 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     });
 
     it('destroys a node with TerminateInstances (202), and answers 404 for an unknown one', async () => {
-      fx.on(ec2('TerminateInstances', { file: file('terminate-instances.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1) }));
+      fx.on(
+        ec2('TerminateInstances', {
+          file: file('terminate-instances.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(I1),
+        }),
+      );
       const res = await api('DELETE', `/clouds/aws/nodes/${I1}`);
       expect(res.status).toBe(202);
       expect(actions(fx)).toEqual(['TerminateInstances']);
@@ -423,7 +523,15 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       const res = await api('GET', '/clouds/aws/sizes');
       expect(res.status).toBe(200);
       const byId = Object.fromEntries(res.body.items.map((s: any) => [s.id, s]));
-      expect(byId['t2.micro']).toEqual({ id: 't2.micro', name: 't2.micro', ram: 1024, disk: null, vcpus: 1, price: null, extra: { storage: 'ebs-only' } });
+      expect(byId['t2.micro']).toEqual({
+        id: 't2.micro',
+        name: 't2.micro',
+        ram: 1024,
+        disk: null,
+        vcpus: 1,
+        price: null,
+        extra: { storage: 'ebs-only' },
+      });
       expect(byId['m1.small']).toMatchObject({ ram: 1741, disk: 160, vcpus: 1, extra: { storage: 'instance-store' } });
       expect(byId['c3.8xlarge']).toMatchObject({ ram: 61440, disk: 640, vcpus: 32 });
       expect(res.body.items.length).toBeGreaterThan(30);
@@ -436,9 +544,24 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       const res = await api('GET', '/clouds/aws/locations');
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([
-        { id: 'eu-west-1a', name: 'eu-west-1a', country: null, extra: { region: 'eu-west-1', state: 'available', zoneId: 'euw1-az3' } },
-        { id: 'eu-west-1b', name: 'eu-west-1b', country: null, extra: { region: 'eu-west-1', state: 'available', zoneId: 'euw1-az1' } },
-        { id: 'eu-west-1c', name: 'eu-west-1c', country: null, extra: { region: 'eu-west-1', state: 'impaired', zoneId: 'euw1-az2' } },
+        {
+          id: 'eu-west-1a',
+          name: 'eu-west-1a',
+          country: null,
+          extra: { region: 'eu-west-1', state: 'available', zoneId: 'euw1-az3' },
+        },
+        {
+          id: 'eu-west-1b',
+          name: 'eu-west-1b',
+          country: null,
+          extra: { region: 'eu-west-1', state: 'available', zoneId: 'euw1-az1' },
+        },
+        {
+          id: 'eu-west-1c',
+          name: 'eu-west-1c',
+          country: null,
+          extra: { region: 'eu-west-1', state: 'impaired', zoneId: 'euw1-az2' },
+        },
       ]);
     });
   });
@@ -467,12 +590,20 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       );
       const res = await api('POST', '/clouds/aws/key-pairs', { name: 'laptop', publicKey });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ name: 'laptop', fingerprint: 'Q2hlY2tTdW0tYmFzZTY0LXNoYTI1Ni1leGFtcGxlLWZw=', publicKey });
+      expect(res.body).toEqual({
+        name: 'laptop',
+        fingerprint: 'Q2hlY2tTdW0tYmFzZTY0LXNoYTI1Ni1leGFtcGxlLWZw=',
+        publicKey,
+      });
     });
 
     it('answers 409 for a duplicate name (InvalidKeyPair.Duplicate), and 400 for what is not a public key', async () => {
       fx.on(ec2('ImportKeyPair', { status: 400, file: file('error-key-pair-duplicate.xml') }));
-      expectProblem(await api('POST', '/clouds/aws/key-pairs', { name: 'laptop', publicKey: opensshPublicKey() }), 409, /already exists/);
+      expectProblem(
+        await api('POST', '/clouds/aws/key-pairs', { name: 'laptop', publicKey: opensshPublicKey() }),
+        409,
+        /already exists/,
+      );
       fx.reset();
       const bad = await api('POST', '/clouds/aws/key-pairs', { name: 'laptop', publicKey: 'ssh-ed25519 bm90IGEga2V5' });
       expect(bad.status).toBe(400);
@@ -481,8 +612,14 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
 
     it('deletes a key pair after checking EC2 knows it (EC2 deletes unknown names silently)', async () => {
       fx.on(
-        ec2('DescribeKeyPairs', { file: file('describe-key-pairs-ops.xml'), check: (r) => expect(r.form?.get('KeyName.1')).toBe('ops') }),
-        ec2('DeleteKeyPair', { file: file('delete-key-pair.xml'), check: (r) => expect(r.form?.get('KeyName')).toBe('ops') }),
+        ec2('DescribeKeyPairs', {
+          file: file('describe-key-pairs-ops.xml'),
+          check: (r) => expect(r.form?.get('KeyName.1')).toBe('ops'),
+        }),
+        ec2('DeleteKeyPair', {
+          file: file('delete-key-pair.xml'),
+          check: (r) => expect(r.form?.get('KeyName')).toBe('ops'),
+        }),
       );
       const res = await api('DELETE', '/clouds/aws/key-pairs/ops');
       expect(res.status).toBe(204);
@@ -511,7 +648,13 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     });
 
     it('answers 503 with Retry-After when EC2 answers 503 RequestLimitExceeded', async () => {
-      fx.on(ec2('DescribeImages', { status: 503, headers: { 'retry-after': '7' }, file: file('error-request-limit-exceeded.xml') }));
+      fx.on(
+        ec2('DescribeImages', {
+          status: 503,
+          headers: { 'retry-after': '7' },
+          file: file('error-request-limit-exceeded.xml'),
+        }),
+      );
       const res = await api('GET', '/clouds/aws/images');
       const problem = expectProblem(res, 503, /RequestLimitExceeded/);
       expect(problem.cloud).toBe('aws');

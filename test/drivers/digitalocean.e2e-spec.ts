@@ -61,20 +61,41 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
     expect(res.body).toMatchObject({
       name: 'do',
       engine: 'digitalocean',
-      capabilities: { reboot: true, start: true, stop: true, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true },
+      capabilities: {
+        reboot: true,
+        start: true,
+        stop: true,
+        keyPairs: true,
+        importKeyPair: true,
+        locations: true,
+        userData: true,
+        metadata: true,
+      },
     });
     expect(fixture.requests).toHaveLength(0);
   });
 
   it('health checks ping the account with the Bearer token', () => {
-    expect(bootRequests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([['GET', '/v2/account', `Bearer ${TOKEN}`]]);
+    expect(bootRequests.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([
+      ['GET', '/v2/account', `Bearer ${TOKEN}`],
+    ]);
   });
 
   describe('nodes', () => {
     it('maps droplets onto v1 nodes', async () => {
       fixture.on(
-        { method: 'GET', path: '/v2/droplets', when: (r) => r.query.get('page') === '1', file: 'digitalocean/droplets-page-1.json' },
-        { method: 'GET', path: '/v2/droplets', when: (r) => r.query.get('page') === '2', file: 'digitalocean/droplets-page-2.json' },
+        {
+          method: 'GET',
+          path: '/v2/droplets',
+          when: (r) => r.query.get('page') === '1',
+          file: 'digitalocean/droplets-page-1.json',
+        },
+        {
+          method: 'GET',
+          path: '/v2/droplets',
+          when: (r) => r.query.get('page') === '2',
+          file: 'digitalocean/droplets-page-2.json',
+        },
       );
       const res = await api('GET', '/nodes');
       expect(res.status).toBe(200);
@@ -96,7 +117,12 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
         locationId: 'nyc3',
         createdAt: '2020-07-21T18:37:44.000Z',
         metadata: { env: 'prod', team: 'web' },
-        extra: expect.objectContaining({ status: 'active', tags: ['web', 'env:prod', 'team:web'], vcpus: 1, memory: 1024 }),
+        extra: expect.objectContaining({
+          status: 'active',
+          tags: ['web', 'env:prod', 'team:web'],
+          vcpus: 1,
+          memory: 1024,
+        }),
       });
     });
 
@@ -110,13 +136,21 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
           method: 'GET',
           path: '/v2/droplets',
           when: (r) => r.query.get('page') === '1',
-          body: { droplets: droplets(0, 200), links: { pages: { last: link(2), next: link(2) } }, meta: { total: 203 } },
+          body: {
+            droplets: droplets(0, 200),
+            links: { pages: { last: link(2), next: link(2) } },
+            meta: { total: 203 },
+          },
         },
         {
           method: 'GET',
           path: '/v2/droplets',
           when: (r) => r.query.get('page') === '2',
-          body: { droplets: droplets(200, 3), links: { pages: { first: link(1), prev: link(1) } }, meta: { total: 203 } },
+          body: {
+            droplets: droplets(200, 3),
+            links: { pages: { first: link(1), prev: link(1) } },
+            meta: { total: 203 },
+          },
         },
       );
       const ids = (res: any) => res.body.items.map((n: any) => Number(n.id) - 4_000_000);
@@ -143,8 +177,18 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
 
     it('maps the v1 limit and cursor onto page/per_page', async () => {
       fixture.on(
-        { method: 'GET', path: '/v2/droplets', when: (r) => r.query.get('page') === '1', file: 'digitalocean/droplets-page-1.json' },
-        { method: 'GET', path: '/v2/droplets', when: (r) => r.query.get('page') === '2', file: 'digitalocean/droplets-page-2.json' },
+        {
+          method: 'GET',
+          path: '/v2/droplets',
+          when: (r) => r.query.get('page') === '1',
+          file: 'digitalocean/droplets-page-1.json',
+        },
+        {
+          method: 'GET',
+          path: '/v2/droplets',
+          when: (r) => r.query.get('page') === '2',
+          file: 'digitalocean/droplets-page-2.json',
+        },
       );
       const first = await api('GET', '/nodes?limit=2');
       expect(first.status).toBe(200);
@@ -153,7 +197,9 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
 
       const second = await api('GET', `/nodes?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
       expect(second.status).toBe(200);
-      expect(second.body.items.map((n: any) => [n.id, n.state, n.locationId])).toEqual([['3164412', 'stopped', 'ams3']]);
+      expect(second.body.items.map((n: any) => [n.id, n.state, n.locationId])).toEqual([
+        ['3164412', 'stopped', 'ams3'],
+      ]);
       expect(second.body.nextCursor).toBeUndefined();
 
       expect(sent('GET', '/v2/droplets').map((r) => Object.fromEntries(r.query))).toEqual([
@@ -166,9 +212,19 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       fixture.on({ method: 'GET', path: '/v2/droplets/3164444', file: 'digitalocean/droplet.json' });
       const res = await api('GET', '/nodes/3164444');
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: '3164444', name: 'web-1', state: 'running', locationId: 'nyc3', metadata: { env: 'prod', team: 'web' } });
+      expect(res.body).toMatchObject({
+        id: '3164444',
+        name: 'web-1',
+        state: 'running',
+        locationId: 'nyc3',
+        metadata: { env: 'prod', team: 'web' },
+      });
 
-      expectProblem(await api('GET', `/nodes/${encodeURIComponent('../account/keys')}`), 404, /droplet ids are numbers/);
+      expectProblem(
+        await api('GET', `/nodes/${encodeURIComponent('../account/keys')}`),
+        404,
+        /droplet ids are numbers/,
+      );
       expect(fixture.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v2/droplets/3164444']);
     });
 
@@ -232,7 +288,12 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
     it('answers 422 for an unknown keyName and creates nothing', async () => {
       fixture.on({ method: 'GET', path: '/v2/account/keys', file: 'digitalocean/keys.json' });
       const problem = expectProblem(
-        await api('POST', '/nodes', { name: 'web-3', image: 'ubuntu-20-04-x64', size: 's-1vcpu-1gb', keyName: 'nobody' }),
+        await api('POST', '/nodes', {
+          name: 'web-3',
+          image: 'ubuntu-20-04-x64',
+          size: 's-1vcpu-1gb',
+          keyName: 'nobody',
+        }),
         422,
         /no key pair named "nobody"/,
       );
@@ -243,7 +304,12 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
 
     it('answers 400 for metadata that cannot become a tag, before asking DigitalOcean anything', async () => {
       expectProblem(
-        await api('POST', '/nodes', { name: 'web-3', image: 'ubuntu-20-04-x64', size: 's-1vcpu-1gb', metadata: { owner: 'Jane Doe' } }),
+        await api('POST', '/nodes', {
+          name: 'web-3',
+          image: 'ubuntu-20-04-x64',
+          size: 's-1vcpu-1gb',
+          metadata: { owner: 'Jane Doe' },
+        }),
         400,
         /metadata value of "owner" cannot be stored as a DigitalOcean tag/,
       );
@@ -268,7 +334,10 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       const res = await api('POST', `/nodes/3164444/actions/${action}`);
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ id: '3164444', state, extra: { action: { type, status: 'in-progress' } } });
-      expect(fixture.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /v2/droplets/3164444/actions', 'GET /v2/droplets/3164444']);
+      expect(fixture.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'POST /v2/droplets/3164444/actions',
+        'GET /v2/droplets/3164444',
+      ]);
     });
 
     it('destroys a droplet', async () => {
@@ -282,14 +351,32 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
   describe('catalog', () => {
     it('lists images from every page, by slug where there is one', async () => {
       fixture.on(
-        { method: 'GET', path: '/v2/images', when: (r) => r.query.get('page') === '1', file: 'digitalocean/images-page-1.json' },
-        { method: 'GET', path: '/v2/images', when: (r) => r.query.get('page') === '2', file: 'digitalocean/images-page-2.json' },
+        {
+          method: 'GET',
+          path: '/v2/images',
+          when: (r) => r.query.get('page') === '1',
+          file: 'digitalocean/images-page-1.json',
+        },
+        {
+          method: 'GET',
+          path: '/v2/images',
+          when: (r) => r.query.get('page') === '2',
+          file: 'digitalocean/images-page-2.json',
+        },
       );
       const res = await api('GET', '/images');
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([
-        { id: 'ubuntu-20-04-x64', name: 'Ubuntu 20.04 (LTS) x64', extra: expect.objectContaining({ numericId: 63663980, public: true }) },
-        { id: '7555620', name: 'Ubuntu web-golden-2024-02', extra: expect.objectContaining({ slug: null, public: false }) },
+        {
+          id: 'ubuntu-20-04-x64',
+          name: 'Ubuntu 20.04 (LTS) x64',
+          extra: expect.objectContaining({ numericId: 63663980, public: true }),
+        },
+        {
+          id: '7555620',
+          name: 'Ubuntu web-golden-2024-02',
+          extra: expect.objectContaining({ slug: null, public: false }),
+        },
       ]);
       expect(sent('GET', '/v2/images').map((r) => r.query.get('page'))).toEqual(['1', '2']);
     });
@@ -299,8 +386,24 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       const res = await api('GET', '/sizes');
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([
-        { id: 's-1vcpu-1gb', name: 'Basic', ram: 1024, disk: 25, vcpus: 1, price: 0.00893, extra: expect.objectContaining({ priceMonthly: 6 }) },
-        { id: 's-2vcpu-4gb', name: 'Basic', ram: 4096, disk: 80, vcpus: 2, price: 0.03571, extra: expect.objectContaining({ priceMonthly: 24 }) },
+        {
+          id: 's-1vcpu-1gb',
+          name: 'Basic',
+          ram: 1024,
+          disk: 25,
+          vcpus: 1,
+          price: 0.00893,
+          extra: expect.objectContaining({ priceMonthly: 6 }),
+        },
+        {
+          id: 's-2vcpu-4gb',
+          name: 'Basic',
+          ram: 4096,
+          disk: 80,
+          vcpus: 2,
+          price: 0.03571,
+          extra: expect.objectContaining({ priceMonthly: 24 }),
+        },
       ]);
       expect(sent('GET', '/v2/sizes')[0].query.get('per_page')).toBe('200');
     });
@@ -322,7 +425,11 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       const res = await api('GET', '/key-pairs');
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([
-        { name: 'deploy', fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), publicKey: expect.stringMatching(/^ssh-ed25519 /) },
+        {
+          name: 'deploy',
+          fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+          publicKey: expect.stringMatching(/^ssh-ed25519 /),
+        },
         { name: 'ops', fingerprint: expect.any(String), publicKey: expect.stringMatching(/ops@example$/) },
       ]);
     });
@@ -340,13 +447,21 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       );
       const res = await api('POST', '/key-pairs', { name: 'laptop', publicKey: createdKey.ssh_key.public_key });
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ name: 'laptop', fingerprint: createdKey.ssh_key.fingerprint, publicKey: createdKey.ssh_key.public_key });
+      expect(res.body).toEqual({
+        name: 'laptop',
+        fingerprint: createdKey.ssh_key.fingerprint,
+        publicKey: createdKey.ssh_key.public_key,
+      });
       expect(sent('POST', '/v2/account/keys')).toHaveLength(1);
     });
 
     it('refuses to import a second key under a taken name', async () => {
       fixture.on({ method: 'GET', path: '/v2/account/keys', file: 'digitalocean/keys.json' });
-      expectProblem(await api('POST', '/key-pairs', { name: 'deploy', publicKey: createdKey.ssh_key.public_key }), 409, /already exists/);
+      expectProblem(
+        await api('POST', '/key-pairs', { name: 'deploy', publicKey: createdKey.ssh_key.public_key }),
+        409,
+        /already exists/,
+      );
       expect(sent('POST', '/v2/account/keys')).toHaveLength(0);
     });
 
@@ -357,7 +472,10 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       );
       const res = await api('DELETE', '/key-pairs/ops');
       expect(res.status).toBe(204);
-      expect(fixture.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v2/account/keys', 'DELETE /v2/account/keys/289795']);
+      expect(fixture.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+        'GET /v2/account/keys',
+        'DELETE /v2/account/keys/289795',
+      ]);
     });
 
     it('answers 404 for deleting a key that does not exist, and deletes nothing', async () => {
@@ -381,14 +499,40 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
     });
 
     it('422 about an image: 422 unknown reference; 422 about the request: 400', async () => {
-      fixture.on({ method: 'POST', path: '/v2/droplets', status: 422, file: 'digitalocean/error-422-image.json', times: 1 });
-      expectProblem(await api('POST', '/nodes', { name: 'web-4', image: 'no-such-image', size: 's-1vcpu-1gb' }), 422, /invalid image/);
-      fixture.on({ method: 'POST', path: '/v2/droplets', status: 422, file: 'digitalocean/error-422-name.json', times: 1 });
-      expectProblem(await api('POST', '/nodes', { name: 'web 4', image: 'ubuntu-20-04-x64', size: 's-1vcpu-1gb' }), 400, /Name is invalid/);
+      fixture.on({
+        method: 'POST',
+        path: '/v2/droplets',
+        status: 422,
+        file: 'digitalocean/error-422-image.json',
+        times: 1,
+      });
+      expectProblem(
+        await api('POST', '/nodes', { name: 'web-4', image: 'no-such-image', size: 's-1vcpu-1gb' }),
+        422,
+        /invalid image/,
+      );
+      fixture.on({
+        method: 'POST',
+        path: '/v2/droplets',
+        status: 422,
+        file: 'digitalocean/error-422-name.json',
+        times: 1,
+      });
+      expectProblem(
+        await api('POST', '/nodes', { name: 'web 4', image: 'ubuntu-20-04-x64', size: 's-1vcpu-1gb' }),
+        400,
+        /Name is invalid/,
+      );
     });
 
     it('429 with Retry-After: 503 passing Retry-After on', async () => {
-      fixture.on({ method: 'GET', path: '/v2/droplets', status: 429, headers: { 'retry-after': '7', 'ratelimit-remaining': '0' }, file: 'digitalocean/error-429.json' });
+      fixture.on({
+        method: 'GET',
+        path: '/v2/droplets',
+        status: 429,
+        headers: { 'retry-after': '7', 'ratelimit-remaining': '0' },
+        file: 'digitalocean/error-429.json',
+      });
       const res = await api('GET', '/nodes');
       expectProblem(res, 503, /rate limit/i);
       expect(res.headers.get('retry-after')).toBe('7');
@@ -415,7 +559,12 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
     });
 
     it('a body that is not JSON: 502', async () => {
-      fixture.on({ method: 'GET', path: '/v2/droplets/3164444', body: '{"droplet": {"id": 31644', headers: { 'content-type': 'application/json' } });
+      fixture.on({
+        method: 'GET',
+        path: '/v2/droplets/3164444',
+        body: '{"droplet": {"id": 31644',
+        headers: { 'content-type': 'application/json' },
+      });
       expectProblem(await api('GET', '/nodes/3164444'), 502, /could not be read/);
     });
 
@@ -431,7 +580,10 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
 describe('digitalocean configuration', () => {
   async function boot(cloud: Record<string, unknown>): Promise<unknown> {
     try {
-      const app = await createApp({ settings: { clouds: { default: { engine: 'dummy' }, do: { engine: 'digitalocean', ...cloud } } }, logger: false });
+      const app = await createApp({
+        settings: { clouds: { default: { engine: 'dummy' }, do: { engine: 'digitalocean', ...cloud } } },
+        logger: false,
+      });
       await app.init();
       await app.close();
       return undefined;
@@ -443,7 +595,9 @@ describe('digitalocean configuration', () => {
   it('requires a token, and says where to put it', async () => {
     const error = await boot({});
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/clouds\.do\.password: a DigitalOcean API token is required: set password or extraParams\.token/);
+    expect((error as Error).message).toMatch(
+      /clouds\.do\.password: a DigitalOcean API token is required: set password or extraParams\.token/,
+    );
   });
 
   it('takes the token from extraParams.token too, and checks the endpoint is a URL without echoing secrets', async () => {

@@ -36,7 +36,9 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
       expect: (req) => {
         expect(req.headers.host).toBe(`127.0.0.1:${fx.port}`);
         expect(req.form?.get('Version')).toBe('2016-11-15');
-        expect(String(req.headers.authorization)).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/eucalyptus/ec2/aws4_request, `));
+        expect(String(req.headers.authorization)).toMatch(
+          new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_ID}/\\d{8}/eucalyptus/ec2/aws4_request, `),
+        );
         expect(String(req.headers['x-amz-date'])).toMatch(/^\d{8}T\d{6}Z$/);
         check?.(req);
       },
@@ -87,7 +89,16 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
     expect(res.body).toMatchObject({
       engine: 'eucalyptus',
       provider: expect.stringContaining('Eucalyptus'),
-      capabilities: { reboot: true, start: true, stop: true, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true },
+      capabilities: {
+        reboot: true,
+        start: true,
+        stop: true,
+        keyPairs: true,
+        importKeyPair: true,
+        locations: true,
+        userData: true,
+        metadata: true,
+      },
     });
   });
 
@@ -114,15 +125,21 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
         file: file('euca-run-instances.xml'),
         check: (r) => {
           const f = r.form!;
-          expect([f.get('ImageId'), f.get('InstanceType'), f.get('KeyName'), f.get('Placement.AvailabilityZone')]).toEqual([
-            'emi-1b2c3d4e',
-            'm1.small',
-            'laptop',
-            'one',
-          ]);
+          expect([
+            f.get('ImageId'),
+            f.get('InstanceType'),
+            f.get('KeyName'),
+            f.get('Placement.AvailabilityZone'),
+          ]).toEqual(['emi-1b2c3d4e', 'm1.small', 'laptop', 'one']);
           expect(Buffer.from(f.get('UserData')!, 'base64').toString('utf8')).toBe('#!/bin/sh\necho hi\n');
-          expect([f.get('TagSpecification.1.Tag.1.Key'), f.get('TagSpecification.1.Tag.1.Value')]).toEqual(['Name', 'lab-1']);
-          expect([f.get('TagSpecification.1.Tag.2.Key'), f.get('TagSpecification.1.Tag.2.Value')]).toEqual(['course', 'os101']);
+          expect([f.get('TagSpecification.1.Tag.1.Key'), f.get('TagSpecification.1.Tag.1.Value')]).toEqual([
+            'Name',
+            'lab-1',
+          ]);
+          expect([f.get('TagSpecification.1.Tag.2.Key'), f.get('TagSpecification.1.Tag.2.Value')]).toEqual([
+            'course',
+            'os101',
+          ]);
         },
       }),
     );
@@ -137,11 +154,25 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
     });
     expect(created.status).toBe(202);
     // Eucalyptus fills addresses it has not assigned yet with 0.0.0.0: not an address.
-    expect(created.body).toMatchObject({ id: NODE, name: 'lab-1', state: 'pending', publicIps: [], privateIps: [], locationId: 'one', metadata: { course: 'os101' } });
+    expect(created.body).toMatchObject({
+      id: NODE,
+      name: 'lab-1',
+      state: 'pending',
+      publicIps: [],
+      privateIps: [],
+      locationId: 'one',
+      metadata: { course: 'os101' },
+    });
 
     fx.on(euca('DescribeInstances', { file: file('euca-describe-instance.xml') }));
     const got = await api('GET', `/nodes/${NODE}`);
-    expect(got.body).toMatchObject({ id: NODE, state: 'running', publicIps: ['192.0.2.121'], privateIps: ['172.16.10.21'], sizeId: 'm1.small' });
+    expect(got.body).toMatchObject({
+      id: NODE,
+      state: 'running',
+      publicIps: ['192.0.2.121'],
+      privateIps: ['172.16.10.21'],
+      sizeId: 'm1.small',
+    });
 
     const listed = await api('GET', '/nodes');
     expect(listed.body.items.map((n: any) => [n.id, n.name])).toEqual([[NODE, 'lab-1']]);
@@ -154,12 +185,23 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
     fx.on(euca('RebootInstances', { file: file('reboot-instances.xml') }));
     expect((await api('POST', `/nodes/${NODE}/actions/reboot`)).body.state).toBe('running');
 
-    fx.on(euca('TerminateInstances', { file: file('euca-terminate-instances.xml'), check: (r) => expect(r.form?.get('InstanceId.1')).toBe(NODE) }));
+    fx.on(
+      euca('TerminateInstances', {
+        file: file('euca-terminate-instances.xml'),
+        check: (r) => expect(r.form?.get('InstanceId.1')).toBe(NODE),
+      }),
+    );
     expect((await api('DELETE', `/nodes/${NODE}`)).status).toBe(202);
 
     fx.on(
-      euca('DescribeKeyPairs', { body: keyPairs('laptop'), check: (r) => expect(r.form?.get('KeyName.1')).toBe('laptop') }),
-      euca('DeleteKeyPair', { file: file('delete-key-pair.xml'), check: (r) => expect(r.form?.get('KeyName')).toBe('laptop') }),
+      euca('DescribeKeyPairs', {
+        body: keyPairs('laptop'),
+        check: (r) => expect(r.form?.get('KeyName.1')).toBe('laptop'),
+      }),
+      euca('DeleteKeyPair', {
+        file: file('delete-key-pair.xml'),
+        check: (r) => expect(r.form?.get('KeyName')).toBe('laptop'),
+      }),
     );
     expect((await api('DELETE', '/key-pairs/laptop')).status).toBe(204);
 
@@ -182,15 +224,24 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
 
   it('lists every image the account may launch (no owner filter) and the cluster zones', async () => {
     fx.on(
-      euca('DescribeImages', { file: file('euca-describe-images.xml'), check: (r) => expect(r.form?.has('Owner.1')).toBe(false) }),
+      euca('DescribeImages', {
+        file: file('euca-describe-images.xml'),
+        check: (r) => expect(r.form?.has('Owner.1')).toBe(false),
+      }),
       euca('DescribeAvailabilityZones', { file: file('euca-describe-availability-zones.xml') }),
     );
     const images = await api('GET', '/images');
     expect(images.body.items).toEqual([
-      expect.objectContaining({ id: 'emi-1b2c3d4e', name: 'centos-images/centos7.raw.manifest.xml', extra: expect.objectContaining({ public: true }) }),
+      expect.objectContaining({
+        id: 'emi-1b2c3d4e',
+        name: 'centos-images/centos7.raw.manifest.xml',
+        extra: expect.objectContaining({ public: true }),
+      }),
     ]);
     const zones = await api('GET', '/locations');
-    expect(zones.body.items).toEqual([{ id: 'one', name: 'one', country: null, extra: { region: 'eucalyptus', state: 'available' } }]);
+    expect(zones.body.items).toEqual([
+      { id: 'one', name: 'one', country: null, extra: { region: 'eucalyptus', state: 'available' } },
+    ]);
   });
 
   it('maps Eucalyptus errors like EC2 ones: rejected credentials are a 502 naming the cloud', async () => {
@@ -203,7 +254,12 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
     let error: unknown;
     try {
       const app = await createApp({
-        settings: { clouds: { default: { engine: 'dummy' }, lab: { engine: 'eucalyptus', user: KEY_ID, password: SECRET, extraParams: { port: 8773 } } } },
+        settings: {
+          clouds: {
+            default: { engine: 'dummy' },
+            lab: { engine: 'eucalyptus', user: KEY_ID, password: SECRET, extraParams: { port: 8773 } },
+          },
+        },
         logger: false,
       });
       await app.init();

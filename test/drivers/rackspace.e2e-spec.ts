@@ -30,7 +30,13 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
   const apiKeyOf = (req: RecordedRequest) => req.json?.auth?.['RAX-KSKEY:apiKeyCredentials']?.apiKey;
   /** Identity answers: the catalog for the right key (its endpoints moved onto the fixture server), a hang for the slow one, 401 otherwise. */
   const identity = (): Exchange[] => [
-    { name: 'identity: rejected key', method: 'POST', path: '/v2.0/tokens', status: 401, file: 'rackspace/identity-401.json' },
+    {
+      name: 'identity: rejected key',
+      method: 'POST',
+      path: '/v2.0/tokens',
+      status: 401,
+      file: 'rackspace/identity-401.json',
+    },
     { name: 'identity: hung', method: 'POST', path: '/v2.0/tokens', when: (r) => apiKeyOf(r) === SLOW_KEY, hang: true },
     {
       name: 'identity: tokens',
@@ -62,7 +68,12 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
 
   beforeAll(async () => {
     fixture = await FixtureServer.start();
-    fixture.on(...identity(), { method: 'GET', path: `${IAD}/servers/detail`, when: (r) => r.query.get('limit') === '1', body: { servers: [] } });
+    fixture.on(...identity(), {
+      method: 'GET',
+      path: `${IAD}/servers/detail`,
+      when: (r) => r.query.get('limit') === '1',
+      body: { servers: [] },
+    });
     const cloud = (apiKey: string, region = 'IAD') => ({
       engine: 'rackspace',
       user: 'jdoe',
@@ -75,13 +86,21 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       clouds: {
         default: { engine: 'dummy' },
         // The API key as password, the region in lower case: both accepted.
-        rax: { engine: 'rackspace', user: 'jdoe', password: API_KEY, timeoutMs: TIMEOUT_MS, extraParams: { region: 'iad', authUrl: fixture.url } },
+        rax: {
+          engine: 'rackspace',
+          user: 'jdoe',
+          password: API_KEY,
+          timeoutMs: TIMEOUT_MS,
+          extraParams: { region: 'iad', authUrl: fixture.url },
+        },
         'rax-denied': cloud(WRONG_KEY),
         'rax-slow': cloud(SLOW_KEY),
         'rax-lon': cloud(API_KEY, 'LON'),
       },
     });
-    await waitFor(async () => sent('POST', '/v2.0/tokens').length >= 4 && sent('GET', `${IAD}/servers/detail`).length >= 1);
+    await waitFor(
+      async () => sent('POST', '/v2.0/tokens').length >= 4 && sent('GET', `${IAD}/servers/detail`).length >= 1,
+    );
     fixture.assertClean();
     bootRequests = [...fixture.requests];
   });
@@ -107,7 +126,16 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       engine: 'rackspace',
-      capabilities: { reboot: true, start: false, stop: false, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true },
+      capabilities: {
+        reboot: true,
+        start: false,
+        stop: false,
+        keyPairs: true,
+        importKeyPair: true,
+        locations: true,
+        userData: true,
+        metadata: true,
+      },
     });
   });
 
@@ -123,8 +151,18 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
 
   describe('nodes', () => {
     const pages = (): Exchange[] => [
-      { method: 'GET', path: `${IAD}/servers/detail`, when: (r) => !r.query.get('marker'), file: 'rackspace/servers-detail-page-1.json' },
-      { method: 'GET', path: `${IAD}/servers/detail`, when: (r) => r.query.get('marker') === SECOND_ID, file: 'rackspace/servers-detail-page-2.json' },
+      {
+        method: 'GET',
+        path: `${IAD}/servers/detail`,
+        when: (r) => !r.query.get('marker'),
+        file: 'rackspace/servers-detail-page-1.json',
+      },
+      {
+        method: 'GET',
+        path: `${IAD}/servers/detail`,
+        when: (r) => r.query.get('marker') === SECOND_ID,
+        file: 'rackspace/servers-detail-page-2.json',
+      },
     ];
 
     it('lists servers, following Nova next links when Rackspace answers less than asked', async () => {
@@ -175,7 +213,13 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       fixture.on({ method: 'GET', path: `${IAD}/servers/${SERVER_ID}`, file: 'rackspace/server.json' });
       const res = await api('GET', `/nodes/${SERVER_ID}`);
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: SERVER_ID, name: 'web-1', state: 'running', locationId: 'IAD', metadata: { team: 'web' } });
+      expect(res.body).toMatchObject({
+        id: SERVER_ID,
+        name: 'web-1',
+        state: 'running',
+        locationId: 'IAD',
+        metadata: { team: 'web' },
+      });
     });
 
     it('creates a server: imageRef, flavorRef, key_name, metadata, base64 user_data; never passes adminPass on', async () => {
@@ -195,7 +239,10 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
               metadata: { team: 'web' },
               user_data: Buffer.from('#cloud-config\npackages: [nginx]\n').toString('base64'),
               config_drive: true,
-              networks: [{ uuid: '00000000-0000-0000-0000-000000000000' }, { uuid: '11111111-1111-1111-1111-111111111111' }],
+              networks: [
+                { uuid: '00000000-0000-0000-0000-000000000000' },
+                { uuid: '11111111-1111-1111-1111-111111111111' },
+              ],
             },
           }),
       });
@@ -211,34 +258,61 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       });
       expect(res.status).toBe(202);
       expect(res.headers.get('location')).toBe(`/api/v1/clouds/rax/nodes/${created.id}`);
-      expect(res.body).toMatchObject({ id: created.id, name: 'web-2', state: 'pending', sizeId: 'general1-1', locationId: 'IAD', metadata: { team: 'web' } });
+      expect(res.body).toMatchObject({
+        id: created.id,
+        name: 'web-2',
+        state: 'pending',
+        sizeId: 'general1-1',
+        locationId: 'IAD',
+        metadata: { team: 'web' },
+      });
       expect(JSON.stringify(res.body)).not.toContain(created.adminPass);
       expect(sent('POST', `${IAD}/servers`)).toHaveLength(1);
     });
 
     it('answers 422 for a location other than its region, and creates nothing', async () => {
-      expectProblem(await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', location: 'DFW' }), 422, /works in region IAD/);
+      expectProblem(
+        await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', location: 'DFW' }),
+        422,
+        /works in region IAD/,
+      );
       expect(computeRequests()).toHaveLength(0);
     });
 
     it('answers 422 when Nova rejects the key_name', async () => {
       fixture.on({ method: 'POST', path: `${IAD}/servers`, status: 400, file: 'rackspace/error-400-keyname.json' });
-      expectProblem(await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', keyName: 'nobody' }), 422, /Invalid key_name/);
+      expectProblem(
+        await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', keyName: 'nobody' }),
+        422,
+        /Invalid key_name/,
+      );
     });
 
     it('reboots softly through the server action, and shows the server rebooting', async () => {
       fixture.on(
-        { method: 'POST', path: `${IAD}/servers/${SERVER_ID}/action`, status: 202, expect: (req) => expect(req.json).toEqual({ reboot: { type: 'SOFT' } }) },
+        {
+          method: 'POST',
+          path: `${IAD}/servers/${SERVER_ID}/action`,
+          status: 202,
+          expect: (req) => expect(req.json).toEqual({ reboot: { type: 'SOFT' } }),
+        },
         { method: 'GET', path: `${IAD}/servers/${SERVER_ID}`, file: 'rackspace/server-rebooting.json' },
       );
       const res = await api('POST', `/nodes/${SERVER_ID}/actions/reboot`);
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ id: SERVER_ID, state: 'rebooting' });
-      expect(computeRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${IAD}/servers/${SERVER_ID}/action`, `GET ${IAD}/servers/${SERVER_ID}`]);
+      expect(computeRequests().map((r) => `${r.method} ${r.path}`)).toEqual([
+        `POST ${IAD}/servers/${SERVER_ID}/action`,
+        `GET ${IAD}/servers/${SERVER_ID}`,
+      ]);
     });
 
     it.each(['start', 'stop'])('answers 501 to %s without asking Rackspace', async (action) => {
-      const problem = expectProblem(await api('POST', `/nodes/${SERVER_ID}/actions/${action}`), 501, new RegExp(`${action} of nodes is not supported`));
+      const problem = expectProblem(
+        await api('POST', `/nodes/${SERVER_ID}/actions/${action}`),
+        501,
+        new RegExp(`${action} of nodes is not supported`),
+      );
       expect(problem.cloud).toBe('rax');
       expect(computeRequests()).toHaveLength(0);
     });
@@ -261,8 +335,14 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
           req.on('error', reject);
           req.end();
         });
-      expect(await raw('/nodes/%2E%2E')).toMatchObject({ status: 404, body: { detail: expect.stringMatching(/server "\.\." not found/) } });
-      expect(await raw('/key-pairs/%2E')).toMatchObject({ status: 404, body: { detail: expect.stringMatching(/key pair "\." not found/) } });
+      expect(await raw('/nodes/%2E%2E')).toMatchObject({
+        status: 404,
+        body: { detail: expect.stringMatching(/server "\.\." not found/) },
+      });
+      expect(await raw('/key-pairs/%2E')).toMatchObject({
+        status: 404,
+        body: { detail: expect.stringMatching(/key pair "\." not found/) },
+      });
       expect(computeRequests()).toHaveLength(0);
     });
   });
@@ -273,8 +353,16 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       const res = await api('GET', '/images');
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([
-        { id: 'c6d30d06-9c0c-4bf5-8e3e-1d9a0b8a1f6b', name: 'Ubuntu 22.04 LTS (Jammy Jellyfish) (PVHVM)', extra: expect.objectContaining({ status: 'ACTIVE', minDisk: 20, osDistro: 'ubuntu' }) },
-        { id: 'e9f1d0c2-8b3a-4c5d-9e6f-7a8b9c0d1e2f', name: 'Debian 12 (Bookworm) (PVHVM)', extra: expect.objectContaining({ osDistro: 'debian' }) },
+        {
+          id: 'c6d30d06-9c0c-4bf5-8e3e-1d9a0b8a1f6b',
+          name: 'Ubuntu 22.04 LTS (Jammy Jellyfish) (PVHVM)',
+          extra: expect.objectContaining({ status: 'ACTIVE', minDisk: 20, osDistro: 'ubuntu' }),
+        },
+        {
+          id: 'e9f1d0c2-8b3a-4c5d-9e6f-7a8b9c0d1e2f',
+          name: 'Debian 12 (Bookworm) (PVHVM)',
+          extra: expect.objectContaining({ osDistro: 'debian' }),
+        },
       ]);
     });
 
@@ -282,8 +370,24 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       fixture.on({ method: 'GET', path: `${IAD}/flavors/detail`, file: 'rackspace/flavors-detail.json' });
       const res = await api('GET', '/sizes');
       expect(res.body.items).toEqual([
-        { id: 'general1-1', name: '1 GB General Purpose v1', ram: 1024, disk: 20, vcpus: 1, price: null, extra: expect.objectContaining({ class: 'general1' }) },
-        { id: 'memory1-4', name: '4 GB Memory v1', ram: 4096, disk: 0, vcpus: 2, price: null, extra: expect.objectContaining({ class: 'memory1' }) },
+        {
+          id: 'general1-1',
+          name: '1 GB General Purpose v1',
+          ram: 1024,
+          disk: 20,
+          vcpus: 1,
+          price: null,
+          extra: expect.objectContaining({ class: 'general1' }),
+        },
+        {
+          id: 'memory1-4',
+          name: '4 GB Memory v1',
+          ram: 4096,
+          disk: 0,
+          vcpus: 2,
+          price: null,
+          extra: expect.objectContaining({ class: 'memory1' }),
+        },
       ]);
     });
 
@@ -300,7 +404,11 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       fixture.on({ method: 'GET', path: `${IAD}/os-keypairs`, file: 'rackspace/keypairs.json' });
       const res = await api('GET', '/key-pairs');
       expect(res.body.items.map((k: any) => k.name)).toEqual(['deploy', 'ops']);
-      expect(res.body.items[0]).toEqual({ name: 'deploy', fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/), publicKey: expect.stringMatching(/^ssh-ed25519 /) });
+      expect(res.body.items[0]).toEqual({
+        name: 'deploy',
+        fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/),
+        publicKey: expect.stringMatching(/^ssh-ed25519 /),
+      });
     });
 
     it('imports a key pair', async () => {
@@ -325,7 +433,12 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     it('deletes a key pair by name, and answers 404 for one that does not exist', async () => {
       fixture.on(
         { method: 'DELETE', path: `${IAD}/os-keypairs/ops`, status: 202 },
-        { method: 'DELETE', path: `${IAD}/os-keypairs/nobody`, status: 404, body: { itemNotFound: { message: 'The resource could not be found.', code: 404 } } },
+        {
+          method: 'DELETE',
+          path: `${IAD}/os-keypairs/nobody`,
+          status: 404,
+          body: { itemNotFound: { message: 'The resource could not be found.', code: 404 } },
+        },
       );
       expect((await api('DELETE', '/key-pairs/ops')).status).toBe(204);
       expectProblem(await api('DELETE', '/key-pairs/nobody'), 404, /could not be found/);
@@ -341,7 +454,13 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     });
 
     it('Cloud Servers 401: 502 "credentials rejected", and the next call logs in again', async () => {
-      fixture.on({ method: 'GET', path: `${IAD}/flavors/detail`, status: 401, file: 'rackspace/error-401.json', times: 1 });
+      fixture.on({
+        method: 'GET',
+        path: `${IAD}/flavors/detail`,
+        status: 401,
+        file: 'rackspace/error-401.json',
+        times: 1,
+      });
       expectProblem(await api('GET', '/sizes'), 502, /credentials rejected/);
       expect(sent('POST', '/v2.0/tokens')).toHaveLength(0);
 
@@ -355,7 +474,11 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     });
 
     it('a region missing from the service catalog: 502 naming the regions there are', async () => {
-      const problem = expectProblem(await api('GET', '/images', undefined, 'rax-lon'), 502, /no Cloud Servers endpoint in region LON \(regions: DFW, HKG, IAD, ORD, SYD\)/);
+      const problem = expectProblem(
+        await api('GET', '/images', undefined, 'rax-lon'),
+        502,
+        /no Cloud Servers endpoint in region LON \(regions: DFW, HKG, IAD, ORD, SYD\)/,
+      );
       expect(problem.cloud).toBe('rax-lon');
       expect(computeRequests()).toHaveLength(0);
     });
@@ -366,7 +489,13 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     });
 
     it('413 rate control with Retry-After: 503 passing Retry-After on', async () => {
-      fixture.on({ method: 'GET', path: `${IAD}/servers/detail`, status: 413, headers: { 'retry-after': '12' }, file: 'rackspace/error-413-ratelimit.json' });
+      fixture.on({
+        method: 'GET',
+        path: `${IAD}/servers/detail`,
+        status: 413,
+        headers: { 'retry-after': '12' },
+        file: 'rackspace/error-413-ratelimit.json',
+      });
       const res = await api('GET', '/nodes');
       expectProblem(res, 503, /OverLimit/);
       expect(res.headers.get('retry-after')).toBe('12');
@@ -374,7 +503,12 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
 
     it('413 with only the body retryAfter date: Retry-After counts down to it', async () => {
       const retryAfter = new Date(Date.now() + 30_000).toISOString();
-      fixture.on({ method: 'GET', path: `${IAD}/images/detail`, status: 413, body: { overLimit: { code: 413, message: 'OverLimit Retry...', retryAfter } } });
+      fixture.on({
+        method: 'GET',
+        path: `${IAD}/images/detail`,
+        status: 413,
+        body: { overLimit: { code: 413, message: 'OverLimit Retry...', retryAfter } },
+      });
       const res = await api('GET', '/images');
       expectProblem(res, 503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(28);
@@ -386,13 +520,28 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
         method: 'POST',
         path: `${IAD}/servers`,
         status: 413,
-        body: { overLimit: { code: 413, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances' } },
+        body: {
+          overLimit: {
+            code: 413,
+            message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances',
+          },
+        },
       });
-      expectProblem(await api('POST', '/nodes', { name: 'web-9', image: 'img', size: 'general1-1' }), 409, /Quota exceeded/);
+      expectProblem(
+        await api('POST', '/nodes', { name: 'web-9', image: 'img', size: 'general1-1' }),
+        409,
+        /Quota exceeded/,
+      );
     });
 
     it('429: 503 with Retry-After', async () => {
-      fixture.on({ method: 'GET', path: `${IAD}/os-keypairs`, status: 429, headers: { 'retry-after': '3' }, body: { message: 'Too many requests' } });
+      fixture.on({
+        method: 'GET',
+        path: `${IAD}/os-keypairs`,
+        status: 429,
+        headers: { 'retry-after': '3' },
+        body: { message: 'Too many requests' },
+      });
       const res = await api('GET', '/key-pairs');
       expectProblem(res, 503);
       expect(res.headers.get('retry-after')).toBe('3');
@@ -404,7 +553,12 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     });
 
     it('a body that is not JSON: 502', async () => {
-      fixture.on({ method: 'GET', path: `${IAD}/servers/${SERVER_ID}`, body: '<html>502 Bad Gateway</html>', headers: { 'content-type': 'application/json' } });
+      fixture.on({
+        method: 'GET',
+        path: `${IAD}/servers/${SERVER_ID}`,
+        body: '<html>502 Bad Gateway</html>',
+        headers: { 'content-type': 'application/json' },
+      });
       expectProblem(await api('GET', `/nodes/${SERVER_ID}`), 502, /could not be read/);
     });
 
@@ -426,7 +580,10 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
 describe('rackspace configuration', () => {
   async function boot(cloud: Record<string, unknown>): Promise<unknown> {
     try {
-      const app = await createApp({ settings: { clouds: { default: { engine: 'dummy' }, rax: { engine: 'rackspace', ...cloud } } }, logger: false });
+      const app = await createApp({
+        settings: { clouds: { default: { engine: 'dummy' }, rax: { engine: 'rackspace', ...cloud } } },
+        logger: false,
+      });
       await app.init();
       await app.close();
       return undefined;
@@ -445,7 +602,9 @@ describe('rackspace configuration', () => {
 
   it('requires an API key in password or extraParams.apiKey, never echoing it', async () => {
     const missing = await boot({ user: 'jdoe', extraParams: { region: 'IAD' } });
-    expect((missing as Error).message).toMatch(/clouds\.rax\.password: a Rackspace API key is required: set password or extraParams\.apiKey/);
+    expect((missing as Error).message).toMatch(
+      /clouds\.rax\.password: a Rackspace API key is required: set password or extraParams\.apiKey/,
+    );
     const twice = await boot({ user: 'jdoe', password: API_KEY, extraParams: { region: 'IAD', apiKey: WRONG_KEY } });
     expect((twice as Error).message).toMatch(/clouds\.rax\.extraParams\.apiKey: give the API key once/);
     expect((twice as Error).message).not.toContain(API_KEY);

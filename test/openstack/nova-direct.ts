@@ -56,7 +56,7 @@ export class NovaDirect {
     return [...byId.values()];
   }
 
-  async server(id: string): Promise<any | undefined> {
+  async server(id: string): Promise<any> {
     const { status, body } = await this.request('GET', `/servers/${id}`);
     if (status === 404) return undefined;
     if (status !== 200) throw new Error(`GET /servers/${id}: HTTP ${status}`);
@@ -83,7 +83,11 @@ export async function issueToken(password: string): Promise<{ token?: string; st
     signal: AbortSignal.timeout(30_000),
   });
   await response.text();
-  return { token: response.headers.get('x-subject-token') ?? undefined, status: response.status, ms: performance.now() - started };
+  return {
+    token: response.headers.get('x-subject-token') ?? undefined,
+    status: response.status,
+    ms: performance.now() - started,
+  };
 }
 
 /** Per-operation timings of the same work through the service and straight against Nova. */
@@ -110,11 +114,22 @@ export class Latencies {
   table(): string {
     const rows = [['operation', 'n', 'service p50', 'service p90', 'nova p50', 'nova p90', 'overhead p50']];
     for (const [operation, { service, nova }] of this.samples) {
-      const overhead = service.length && nova.length ? `${(quantile(service, 0.5) - quantile(nova, 0.5)).toFixed(1)} ms` : '-';
-      rows.push([operation, String(Math.min(service.length, nova.length) || Math.max(service.length, nova.length)), ms(service, 0.5), ms(service, 0.9), ms(nova, 0.5), ms(nova, 0.9), overhead]);
+      const overhead =
+        service.length && nova.length ? `${(quantile(service, 0.5) - quantile(nova, 0.5)).toFixed(1)} ms` : '-';
+      rows.push([
+        operation,
+        String(Math.min(service.length, nova.length) || Math.max(service.length, nova.length)),
+        ms(service, 0.5),
+        ms(service, 0.9),
+        ms(nova, 0.5),
+        ms(nova, 0.9),
+        overhead,
+      ]);
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
+    return rows
+      .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
+      .join('\n');
   }
 }
 

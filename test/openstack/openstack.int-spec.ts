@@ -36,7 +36,11 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
   const waitState = (id: string, state: string, timeoutMs = 30_000) =>
     waitFor(async () => (await stateOf(id)) === state, timeoutMs, 100);
   const waitGoneFromNova = (ids: string[], timeoutMs = 30_000) =>
-    waitFor(async () => (await Promise.all(ids.map((id) => nova.server(id)))).every((s) => s === undefined), timeoutMs, 200);
+    waitFor(
+      async () => (await Promise.all(ids.map((id) => nova.server(id)))).every((s) => s === undefined),
+      timeoutMs,
+      200,
+    );
   const create = (suffix: string, extra: Record<string, unknown> = {}) =>
     lab('POST', '/nodes', { name: `${PREFIX}${suffix}`, image: imageId, size: FLAVOR_TINY, ...extra });
   const ourServers = async () => (await nova.allServers()).filter((s) => String(s.name).startsWith(PREFIX));
@@ -52,7 +56,9 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     await latencies.time('first call (login + sizes)', 'service', () => lab('GET', '/sizes'));
     await latencies.time('first call (login + sizes)', 'nova', async () => {
       const { token } = await issueToken(PASSWORD);
-      await fetch('http://127.0.0.1:8774/v2.1/flavors/detail', { headers: { 'x-auth-token': token! } }).then((r) => r.text());
+      await fetch('http://127.0.0.1:8774/v2.1/flavors/detail', { headers: { 'x-auth-token': token! } }).then((r) =>
+        r.text(),
+      );
     });
   });
 
@@ -66,11 +72,16 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
       await waitFor(async () => (await ourServers()).length === 0, 60_000, 250).catch(() => undefined);
       expect(await ourServers()).toEqual([]);
       expect((await nova.keyPairNames()).filter((n) => n.startsWith(PREFIX))).toEqual([]);
-      expect({ leftoverServers: leftovers.map((s) => s.name), leftoverKeys }).toEqual({ leftoverServers: [], leftoverKeys: [] });
+      expect({ leftoverServers: leftovers.map((s) => s.name), leftoverKeys }).toEqual({
+        leftoverServers: [],
+        leftoverKeys: [],
+      });
     } finally {
       await t?.close();
       const seconds = ((performance.now() - suiteStarted) / 1000).toFixed(1);
-      console.log(`OpenStack integration suite: ${seconds} s\nper-operation latency, service (v1 HTTP -> driver -> Nova) vs Nova directly:\n${latencies.table()}`);
+      console.log(
+        `OpenStack integration suite: ${seconds} s\nper-operation latency, service (v1 HTTP -> driver -> Nova) vs Nova directly:\n${latencies.table()}`,
+      );
     }
   });
 
@@ -82,17 +93,35 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     expect(byName.lab).toMatchObject({
       engine: 'openstack',
       default: false,
-      capabilities: { reboot: true, start: true, stop: true, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true },
+      capabilities: {
+        reboot: true,
+        start: true,
+        stop: true,
+        keyPairs: true,
+        importKeyPair: true,
+        locations: true,
+        userData: true,
+        metadata: true,
+      },
     });
   });
 
   it('lists images, sizes and locations as Nova has them', async () => {
-    const [images, sizes, locations] = await Promise.all([lab('GET', '/images'), lab('GET', '/sizes'), lab('GET', '/locations')]);
+    const [images, sizes, locations] = await Promise.all([
+      lab('GET', '/images'),
+      lab('GET', '/sizes'),
+      lab('GET', '/locations'),
+    ]);
     expect([images.status, sizes.status, locations.status]).toEqual([200, 200, 200]);
 
     const novaImages = (await nova.request('GET', '/images/detail')).body.images;
-    expect(images.body.items.map((i: any) => [i.id, i.name]).sort()).toEqual(novaImages.map((i: any) => [i.id, i.name]).sort());
-    expect(images.body.items.find((i: any) => i.name === 'cirros-fake')).toMatchObject({ id: imageId, extra: { status: 'ACTIVE' } });
+    expect(images.body.items.map((i: any) => [i.id, i.name]).sort()).toEqual(
+      novaImages.map((i: any) => [i.id, i.name]).sort(),
+    );
+    expect(images.body.items.find((i: any) => i.name === 'cirros-fake')).toMatchObject({
+      id: imageId,
+      extra: { status: 'ACTIVE' },
+    });
 
     // Flavors as sizes: RAM in MiB, disk in GiB, as Nova states them.
     expect(sizes.body.items).toEqual(
@@ -104,8 +133,12 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     const flavors = (await nova.request('GET', '/flavors/detail')).body.flavors;
     expect(sizes.body.items).toHaveLength(flavors.length);
 
-    const zones = (await nova.request('GET', '/os-availability-zone')).body.availabilityZoneInfo.filter((z: any) => z.zoneState.available);
-    expect(locations.body.items.map((l: any) => l.id)).toEqual(zones.length ? zones.map((z: any) => z.zoneName) : [REGION]);
+    const zones = (await nova.request('GET', '/os-availability-zone')).body.availabilityZoneInfo.filter(
+      (z: any) => z.zoneState.available,
+    );
+    expect(locations.body.items.map((l: any) => l.id)).toEqual(
+      zones.length ? zones.map((z: any) => z.zoneName) : [REGION],
+    );
     expect(locations.body.items[0]).toMatchObject({ country: null, extra: { region: REGION } });
   });
 
@@ -113,19 +146,41 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     const keyName = `${PREFIX}life-key`;
     expect((await lab('POST', '/key-pairs', { name: keyName, publicKey: opensshPublicKey() })).status).toBe(201);
 
-    const created = await create('life', { keyName, userData: '#cloud-config\nruncmd: [echo hi]\n', metadata: { team: 'web', tier: 'front' } });
+    const created = await create('life', {
+      keyName,
+      userData: '#cloud-config\nruncmd: [echo hi]\n',
+      metadata: { team: 'web', tier: 'front' },
+    });
     expect(created.status).toBe(202);
     // A real state, read back from Nova (its create answer has none).
-    expect(created.body).toMatchObject({ cloud: 'lab', name: `${PREFIX}life`, imageId, sizeId: FLAVOR_TINY, metadata: { team: 'web', tier: 'front' } });
+    expect(created.body).toMatchObject({
+      cloud: 'lab',
+      name: `${PREFIX}life`,
+      imageId,
+      sizeId: FLAVOR_TINY,
+      metadata: { team: 'web', tier: 'front' },
+    });
     expect(['pending', 'running']).toContain(created.body.state);
     expect(created.headers.get('location')).toBe(`/api/v1/clouds/lab/nodes/${created.body.id}`);
     const id: string = created.body.id;
 
     await waitState(id, 'running');
     const got = await lab('GET', `/nodes/${id}`);
-    expect(got.body).toMatchObject({ id, state: 'running', locationId: expect.any(String), createdAt: expect.stringMatching(/^\d{4}-/), extra: { status: 'ACTIVE', keyName } });
+    expect(got.body).toMatchObject({
+      id,
+      state: 'running',
+      locationId: expect.any(String),
+      createdAt: expect.stringMatching(/^\d{4}-/),
+      extra: { status: 'ACTIVE', keyName },
+    });
     const inNova = await nova.server(id);
-    expect(inNova).toMatchObject({ name: `${PREFIX}life`, status: 'ACTIVE', key_name: keyName, metadata: { team: 'web', tier: 'front' }, flavor: { id: FLAVOR_TINY } });
+    expect(inNova).toMatchObject({
+      name: `${PREFIX}life`,
+      status: 'ACTIVE',
+      key_name: keyName,
+      metadata: { team: 'web', tier: 'front' },
+      flavor: { id: FLAVOR_TINY },
+    });
     expect(got.body.locationId).toBe(inNova['OS-EXT-AZ:availability_zone']);
 
     const reboot = await lab('POST', `/nodes/${id}/actions/reboot`);
@@ -159,7 +214,11 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     const publicKey = opensshPublicKey('itest@lab');
     const imported = await lab('POST', '/key-pairs', { name, publicKey });
     expect(imported.status).toBe(201);
-    expect(imported.body).toEqual({ name, fingerprint: expect.stringMatching(/^[0-9a-f]{2}(:[0-9a-f]{2}){15}$/), publicKey });
+    expect(imported.body).toEqual({
+      name,
+      fingerprint: expect.stringMatching(/^[0-9a-f]{2}(:[0-9a-f]{2}){15}$/),
+      publicKey,
+    });
     expect(await nova.keyPairNames()).toContain(name);
 
     const listed = await lab('GET', '/key-pairs');
@@ -181,7 +240,11 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     expect(created.map((r) => r.status)).toEqual(Array(count).fill(202));
     const ids: string[] = created.map((r) => r.body.id);
     // Nova can repeat or skip servers still in BUILD across pages: wait until they are all ACTIVE.
-    await waitFor(async () => (await Promise.all(ids.map((id) => nova.server(id)))).every((s) => s?.status === 'ACTIVE'), 60_000, 200);
+    await waitFor(
+      async () => (await Promise.all(ids.map((id) => nova.server(id)))).every((s) => s?.status === 'ACTIVE'),
+      60_000,
+      200,
+    );
 
     // The premise: Nova itself pages (max_limit below our count), so the driver must follow markers.
     const onePage = await nova.request('GET', '/servers/detail?limit=1000');
@@ -209,7 +272,9 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     // The default page (1000) gets everything in one answer, across Nova's pages.
     const all = await lab('GET', '/nodes');
     expect(all.body.nextCursor).toBeUndefined();
-    expect(all.body.items.filter((n: any) => ids.includes(n.id)).map((n: any) => n.state)).toEqual(Array(count).fill('running'));
+    expect(all.body.items.filter((n: any) => ids.includes(n.id)).map((n: any) => n.state)).toEqual(
+      Array(count).fill('running'),
+    );
     // And the all-clouds listing has them too.
     const everywhere = await api('GET', '/nodes');
     expect(everywhere.body.items.filter((n: any) => n.cloud === 'lab' && ids.includes(n.id))).toHaveLength(count);
@@ -318,7 +383,9 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     for (let i = 0; i < 3; i++) {
       const viaService = await latencies.time('create node (accepted)', 'service', () => create(`lat-service-${i}`));
       const viaNova = await latencies.time('create node (accepted)', 'nova', () =>
-        nova.request('POST', '/servers', { server: { name: `${PREFIX}lat-nova-${i}`, imageRef: imageId, flavorRef: FLAVOR_TINY } }),
+        nova.request('POST', '/servers', {
+          server: { name: `${PREFIX}lat-nova-${i}`, imageRef: imageId, flavorRef: FLAVOR_TINY },
+        }),
       );
       expect([viaService.status, viaNova.status]).toEqual([202, 202]);
       serviceIds.push(viaService.body.id);
@@ -326,7 +393,14 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     }
     const [sid, nid] = [serviceIds[0], novaIds[0]];
     const allActive = () =>
-      waitFor(async () => (await Promise.all([...serviceIds, ...novaIds].map((id) => nova.server(id)))).every((s) => s?.status === 'ACTIVE'), 30_000, 100);
+      waitFor(
+        async () =>
+          (await Promise.all([...serviceIds, ...novaIds].map((id) => nova.server(id)))).every(
+            (s) => s?.status === 'ACTIVE',
+          ),
+        30_000,
+        100,
+      );
     await allActive();
 
     for (let i = 0; i < rounds; i++) {
@@ -340,7 +414,9 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     }
     for (let i = 0; i < 3; i++) {
       await latencies.time('reboot (+ read back)', 'service', () => lab('POST', `/nodes/${sid}/actions/reboot`));
-      await latencies.time('reboot (+ read back)', 'nova', () => nova.request('POST', `/servers/${nid}/action`, { reboot: { type: 'SOFT' } }));
+      await latencies.time('reboot (+ read back)', 'nova', () =>
+        nova.request('POST', `/servers/${nid}/action`, { reboot: { type: 'SOFT' } }),
+      );
       await allActive();
     }
     const keyName = `${PREFIX}lat-key`;
@@ -348,13 +424,17 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     for (let i = 0; i < 3; i++) {
       await latencies.time('import key pair', 'service', () => lab('POST', '/key-pairs', { name: keyName, publicKey }));
       await latencies.time('delete key pair', 'service', () => lab('DELETE', `/key-pairs/${keyName}`));
-      await latencies.time('import key pair', 'nova', () => nova.request('POST', '/os-keypairs', { keypair: { name: keyName, public_key: publicKey } }));
+      await latencies.time('import key pair', 'nova', () =>
+        nova.request('POST', '/os-keypairs', { keypair: { name: keyName, public_key: publicKey } }),
+      );
       await latencies.time('delete key pair', 'nova', () => nova.request('DELETE', `/os-keypairs/${keyName}`));
     }
 
     for (const [serviceId, novaId] of serviceIds.map((id, i) => [id, novaIds[i]])) {
       const destroyed = await latencies.time('destroy node', 'service', () => lab('DELETE', `/nodes/${serviceId}`));
-      const destroyedInNova = await latencies.time('destroy node', 'nova', () => nova.request('DELETE', `/servers/${novaId}`));
+      const destroyedInNova = await latencies.time('destroy node', 'nova', () =>
+        nova.request('DELETE', `/servers/${novaId}`),
+      );
       expect([destroyed.status, destroyedInNova.status]).toEqual([202, 204]);
     }
     await waitGoneFromNova([...serviceIds, ...novaIds]);

@@ -23,7 +23,12 @@ describe('API keys', () => {
   afterAll(() => t.close());
 
   it('refuses a missing or wrong key with a 401 problem and WWW-Authenticate', async () => {
-    const attempts: Array<Record<string, string>> = [{}, bearer('nope-nope-nope-nope'), { authorization: `Basic ${READ_KEY}` }, { 'x-api-key': 'x' }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      bearer('nope-nope-nope-nope'),
+      { authorization: `Basic ${READ_KEY}` },
+      { 'x-api-key': 'x' },
+    ];
     for (const headers of attempts) {
       const res = await get('/api/v1/clouds', headers);
       expectProblem(res, 401, /missing or invalid API key/);
@@ -92,6 +97,8 @@ describe('API key configuration', () => {
     [{ name: 'bad scope', key: 'x'.repeat(16), scopes: ['admin'] }, /auth\.apiKeys\.0\.(name|scopes)/],
     [{ name: 'nofile', keyFile: '/nonexistent/key' }, /auth\.apiKeys\.0\.keyFile: cannot read/],
   ])('refuses %p at boot without echoing the key', async (apiKey, message) => {
-    await expect(startApp({ auth: { apiKeys: [apiKey] }, clouds: { default: { engine: 'dummy' } } })).rejects.toThrow(message);
+    await expect(startApp({ auth: { apiKeys: [apiKey] }, clouds: { default: { engine: 'dummy' } } })).rejects.toThrow(
+      message,
+    );
   });
 });

@@ -33,9 +33,15 @@ describe('request ids, metrics, cloud health, headers and limits', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text: string = res.body;
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/clouds\/:cloud\/nodes",status="200"\} [1-9]/);
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/clouds\/:cloud\/nodes\/:nodeId",status="404"\} 1/);
-    expect(text).toMatch(/cloud_call_duration_seconds_count\{cloud="default",operation="list nodes",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/clouds\/:cloud\/nodes",status="200"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/clouds\/:cloud\/nodes\/:nodeId",status="404"\} 1/,
+    );
+    expect(text).toMatch(
+      /cloud_call_duration_seconds_count\{cloud="default",operation="list nodes",outcome="ok"\} [1-9]/,
+    );
     expect(text).toMatch(/cloud_calls_total\{cloud="default",operation="get node",outcome="not_found"\} 1/);
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
   });
@@ -48,8 +54,16 @@ describe('request ids, metrics, cloud health, headers and limits', () => {
     expect(report.status).toBe(200);
     expect(report.body.status).toBe('degraded');
     const byName = Object.fromEntries(report.body.clouds.map((c: any) => [c.cloud, c]));
-    expect(byName.default).toMatchObject({ status: 'up', engine: 'dummy', latencyMs: expect.any(Number), checkedAt: expect.any(String) });
-    expect(byName.sluggish).toMatchObject({ status: 'down', error: { kind: 'timeout', detail: expect.stringMatching(/within 100 ms/) } });
+    expect(byName.default).toMatchObject({
+      status: 'up',
+      engine: 'dummy',
+      latencyMs: expect.any(Number),
+      checkedAt: expect.any(String),
+    });
+    expect(byName.sluggish).toMatchObject({
+      status: 'down',
+      error: { kind: 'timeout', detail: expect.stringMatching(/within 100 ms/) },
+    });
     expect((await call(t.url, 'GET', '/health/ready')).status).toBe(200);
     expect((await call(t.url, 'GET', '/metrics')).body).toMatch(/cloud_up\{cloud="sluggish"\} 0/);
   });
@@ -62,12 +76,20 @@ describe('request ids, metrics, cloud health, headers and limits', () => {
   });
 
   it('refuses bodies over the configured limit with a 413 problem', async () => {
-    const res = await call(t.url, 'POST', '/api/v1/clouds/default/nodes', { name: 'x', image: 'img-debian-12', size: 'small', userData: 'x'.repeat(5000) });
+    const res = await call(t.url, 'POST', '/api/v1/clouds/default/nodes', {
+      name: 'x',
+      image: 'img-debian-12',
+      size: 'small',
+      userData: 'x'.repeat(5000),
+    });
     expectProblem(res, 413);
   });
 
   it('allows configured CORS origins only', async () => {
-    const cors = await startApp({ http: { corsOrigins: ['https://console.example'] }, clouds: { default: { engine: 'dummy' } } });
+    const cors = await startApp({
+      http: { corsOrigins: ['https://console.example'] },
+      clouds: { default: { engine: 'dummy' } },
+    });
     try {
       const allowed = await call(cors.url, 'GET', '/api/v1/clouds', undefined, { origin: 'https://console.example' });
       expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example');

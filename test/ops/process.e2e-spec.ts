@@ -26,7 +26,9 @@ describe('the service process', () => {
   it('refuses to listen beyond loopback without API keys, naming the fix', async () => {
     const service = await startService({ HOST: '0.0.0.0' }, { waitForListen: false });
     expect(await service.exited).toBe(1);
-    expect(service.output()).toMatch(/refusing to listen on 0\.0\.0\.0 with no API keys: configure auth\.apiKeys, or set auth\.disabled: true/);
+    expect(service.output()).toMatch(
+      /refusing to listen on 0\.0\.0\.0 with no API keys: configure auth\.apiKeys, or set auth\.disabled: true/,
+    );
     expect(service.output()).not.toMatch(/\n\s+at /);
   }, 20_000);
 

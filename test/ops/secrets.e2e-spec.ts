@@ -77,10 +77,18 @@ describe('secrets stay secret', () => {
       await hit('GET', '/api/v1/clouds/slow/nodes');
       for (const cloud of ['droplets', 'ec2']) {
         const rejected = await hit('GET', `/api/v1/clouds/${cloud}/nodes`);
-        expect([cloud, rejected.status, rejected.body.detail]).toEqual([cloud, 502, expect.stringMatching(/credentials rejected/)]);
+        expect([cloud, rejected.status, rejected.body.detail]).toEqual([
+          cloud,
+          502,
+          expect.stringMatching(/credentials rejected/),
+        ]);
         await hit('POST', `/api/v1/clouds/${cloud}/nodes`, { name: 'n', image: 'i', size: 's' });
       }
-      const created = await hit('POST', '/api/v1/clouds/default/nodes', { name: 'n', image: 'img-debian-12', size: 'small' });
+      const created = await hit('POST', '/api/v1/clouds/default/nodes', {
+        name: 'n',
+        image: 'img-debian-12',
+        size: 'small',
+      });
       expect(created.status).toBe(202);
       await hit('POST', '/api/v1/clouds/default/nodes', { name: 'n', image: 'nope', size: 'small' });
       await hit('POST', '/api/v1/clouds/default/nodes', '{"broken', admin);
@@ -96,7 +104,9 @@ describe('secrets stay secret', () => {
     }
     expect(provider.requests.length).toBeGreaterThan(2);
     // Including what the clouds were sent: the token travels only in the header meant for it.
-    const sentToClouds = provider.requests.map((r) => JSON.stringify({ ...r, headers: { ...r.headers, authorization: undefined } }));
+    const sentToClouds = provider.requests.map((r) =>
+      JSON.stringify({ ...r, headers: { ...r.headers, authorization: undefined } }),
+    );
     const everything = [service.output(), ...seen, ...sentToClouds].join('\n');
     expect(everything.length).toBeGreaterThan(2000); // it did emit: the search below means something
     expect(service.output()).toMatch(/"apiKey":"admin"/); // key names are logged, keys are not

@@ -32,7 +32,7 @@ export interface Exchange {
   headers?: Record<string, string>;
   /** A file under test/fixtures, an object (sent as JSON), a string, or a function of the request. */
   file?: string;
-  body?: unknown | ((req: RecordedRequest) => unknown);
+  body?: unknown;
   /** Answer after this long (slow cloud). */
   delayMs?: number;
   /** Never answer (hung cloud); the socket is closed when the server closes. */
@@ -57,9 +57,10 @@ export class FixtureServer {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<FixtureServer> {
-    let fixture!: FixtureServer;
-    const server = createServer((req, res) => void fixture.handle(req, res));
-    fixture = new FixtureServer(server);
+    const holder: { fixture?: FixtureServer } = {};
+    const server = createServer((req, res) => void holder.fixture!.handle(req, res));
+    const fixture = new FixtureServer(server);
+    holder.fixture = fixture;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fixture;
   }
@@ -110,7 +111,13 @@ export class FixtureServer {
     this.requests.push(recorded);
     const route = [...this.routes]
       .reverse()
-      .find((r) => r.method === recorded.method && matches(r.path, recorded.path) && (r.times === undefined || r.used < r.times) && (!r.when || r.when(recorded)));
+      .find(
+        (r) =>
+          r.method === recorded.method &&
+          matches(r.path, recorded.path) &&
+          (r.times === undefined || r.used < r.times) &&
+          (!r.when || r.when(recorded)),
+      );
     if (!route) {
       this.unmatched.push(recorded);
       res.writeHead(599, { 'content-type': 'text/plain' }).end(`no fixture for ${recorded.method} ${recorded.path}`);
@@ -155,7 +162,15 @@ async function record(req: IncomingMessage): Promise<RecordedRequest> {
     }
   }
   const form = type.includes('x-www-form-urlencoded') ? new URLSearchParams(body) : undefined;
-  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, json, form };
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    json,
+    form,
+  };
 }
 
 function render(route: Exchange, req: RecordedRequest): { body: string; contentType: string } {
@@ -165,6 +180,7 @@ function render(route: Exchange, req: RecordedRequest): { body: string; contentT
   }
   const value = typeof route.body === 'function' ? (route.body as (r: RecordedRequest) => unknown)(req) : route.body;
   if (value === undefined) return { body: '', contentType: 'application/json' };
-  if (typeof value === 'string') return { body: value, contentType: value.trimStart().startsWith('<') ? 'text/xml;charset=UTF-8' : 'text/plain' };
+  if (typeof value === 'string')
+    return { body: value, contentType: value.trimStart().startsWith('<') ? 'text/xml;charset=UTF-8' : 'text/plain' };
   return { body: JSON.stringify(value), contentType: 'application/json' };
 }

@@ -30,7 +30,10 @@ export async function freePort(): Promise<number> {
  * Runs the production build (`node dist/main.js`, built by `npm test` before jest) as a real process,
  * the way an operator does. Resolves once it says it is listening; rejects if it exits first.
  */
-export async function startService(env: Record<string, string>, options: { waitForListen?: boolean } = {}): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string>,
+  options: { waitForListen?: boolean } = {},
+): Promise<ServiceProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [MAIN], {
@@ -39,8 +42,8 @@ export async function startService(env: Record<string, string>, options: { waitF
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const service: ServiceProcess = {
     child,

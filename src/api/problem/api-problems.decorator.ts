@@ -13,7 +13,7 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'The request body is not application/json.',
   422: 'The request names an image, size, location or key pair the cloud does not have.',
   501: 'The cloud cannot do this.',
-  502: 'The cloud failed or rejected the service\'s credentials.',
+  502: "The cloud failed or rejected the service's credentials.",
   503: 'The cloud is rate limiting; see Retry-After.',
   504: 'The cloud did not answer in time.',
 };

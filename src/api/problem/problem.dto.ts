@@ -10,7 +10,10 @@ export class FieldErrorDto {
 
 /** RFC 9457 problem details: the body of every 4xx and 5xx answer (application/problem+json). */
 export class ProblemDto {
-  @ApiProperty({ description: 'A URI naming the kind of problem.', example: 'urn:cloud-orchestrator:problem:not-found' })
+  @ApiProperty({
+    description: 'A URI naming the kind of problem.',
+    example: 'urn:cloud-orchestrator:problem:not-found',
+  })
   type: string;
 
   @ApiProperty({ description: 'Short, human-readable summary of the kind of problem.', example: 'Not found' })
@@ -19,13 +22,19 @@ export class ProblemDto {
   @ApiProperty({ description: 'The HTTP status code.', example: 404 })
   status: number;
 
-  @ApiProperty({ description: 'What went wrong with this request.', example: 'cloud "default": node node-000042 not found' })
+  @ApiProperty({
+    description: 'What went wrong with this request.',
+    example: 'cloud "default": node node-000042 not found',
+  })
   detail: string;
 
   @ApiPropertyOptional({ description: 'The request path.', example: '/api/v1/clouds/default/nodes/node-000042' })
   instance?: string;
 
-  @ApiPropertyOptional({ description: 'The request id (also in the X-Request-Id header and the logs).', example: '5f0c6a9e-1b7d-4c1e-9d0a-3f2b8c4e7a61' })
+  @ApiPropertyOptional({
+    description: 'The request id (also in the X-Request-Id header and the logs).',
+    example: '5f0c6a9e-1b7d-4c1e-9d0a-3f2b8c4e7a61',
+  })
   requestId?: string;
 
   @ApiPropertyOptional({ description: 'The cloud involved, where there is one.', example: 'default' })

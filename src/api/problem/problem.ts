@@ -28,8 +28,16 @@ export const CLOUD_ERROR_STATUS: Record<CloudErrorKind, { status: number; title:
   conflict: { status: HttpStatus.CONFLICT, title: 'Conflict with the current state', slug: 'conflict' },
   quota_exceeded: { status: HttpStatus.CONFLICT, title: 'Quota exceeded', slug: 'quota-exceeded' },
   unsupported: { status: HttpStatus.NOT_IMPLEMENTED, title: 'Not supported by this cloud', slug: 'unsupported' },
-  auth_failed: { status: HttpStatus.BAD_GATEWAY, title: 'Credentials rejected by the cloud', slug: 'cloud-credentials-rejected' },
-  rate_limited: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Rate limited by the cloud', slug: 'cloud-rate-limited' },
+  auth_failed: {
+    status: HttpStatus.BAD_GATEWAY,
+    title: 'Credentials rejected by the cloud',
+    slug: 'cloud-credentials-rejected',
+  },
+  rate_limited: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'Rate limited by the cloud',
+    slug: 'cloud-rate-limited',
+  },
   timeout: { status: HttpStatus.GATEWAY_TIMEOUT, title: 'Cloud timed out', slug: 'cloud-timeout' },
   unavailable: { status: HttpStatus.BAD_GATEWAY, title: 'Cloud unavailable', slug: 'cloud-unavailable' },
 };

@@ -12,7 +12,6 @@ interface FastifyLikeError {
   message?: string;
 }
 
-
 /** Every error the service can meet, as a problem body. Unknown errors are logged, never echoed. */
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem;
@@ -31,11 +30,24 @@ export function toProblem(exception: unknown): Problem {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-    return problemForStatus(status, status === 404 && /^Cannot /.test(detail) ? `no such route: ${detail.slice(7)}` : detail);
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : exception.message;
+    return problemForStatus(
+      status,
+      status === 404 && /^Cannot /.test(detail) ? `no such route: ${detail.slice(7)}` : detail,
+    );
   }
   const fastify = exception as FastifyLikeError;
-  if (fastify && typeof fastify.code === 'string' && fastify.code.startsWith('FST_') && fastify.statusCode && fastify.statusCode < 500) {
+  if (
+    fastify &&
+    typeof fastify.code === 'string' &&
+    fastify.code.startsWith('FST_') &&
+    fastify.statusCode &&
+    fastify.statusCode < 500
+  ) {
     return problemForStatus(fastify.statusCode, String(fastify.message ?? 'bad request'));
   }
   logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);

@@ -34,7 +34,14 @@ export class NodesController {
       minimal: { summary: 'Name, image and size', value: { name: 'web-1', image: 'img-ubuntu-2404', size: 'small' } },
       full: {
         summary: 'With location, metadata and user data',
-        value: { name: 'web-2', image: 'img-debian-12', size: 'medium', location: 'dc-ams', metadata: { team: 'web' }, userData: '#cloud-config\npackages: [nginx]\n' },
+        value: {
+          name: 'web-2',
+          image: 'img-debian-12',
+          size: 'medium',
+          location: 'dc-ams',
+          metadata: { team: 'web' },
+          userData: '#cloud-config\npackages: [nginx]\n',
+        },
       },
     },
   })
@@ -61,7 +68,11 @@ export class NodesController {
   @Delete(':nodeId')
   @HttpCode(HttpStatus.ACCEPTED)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'destroyNode', summary: 'Destroy a node', description: 'Some clouds finish the deletion shortly after.' })
+  @ApiOperation({
+    operationId: 'destroyNode',
+    summary: 'Destroy a node',
+    description: 'Some clouds finish the deletion shortly after.',
+  })
   @ApiAcceptedResponse({ description: 'Accepted; the node is gone or going.' })
   @ApiProblems(400, 404, 409, 502, 503, 504)
   async destroyNode(@Param() params: NodeParams): Promise<void> {
@@ -70,7 +81,10 @@ export class NodesController {
 
   @Post(':nodeId/actions/reboot')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ operationId: 'rebootNode', summary: 'Reboot a running node (it shows `rebooting` on clouds that report it)' })
+  @ApiOperation({
+    operationId: 'rebootNode',
+    summary: 'Reboot a running node (it shows `rebooting` on clouds that report it)',
+  })
   @ApiAcceptedResponse({ type: NodeDto })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   rebootNode(@Param() params: NodeParams): Promise<NodeDto> {

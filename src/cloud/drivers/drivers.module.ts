@@ -8,6 +8,13 @@ import { RackspaceDriverModule } from './rackspace/rackspace.module';
 
 /** Every driver the service ships. Adding a provider: write its module, add it here. */
 @Module({
-  imports: [DummyDriverModule, DigitalOceanDriverModule, OpenstackDriverModule, AmazonDriverModule, EucalyptusDriverModule, RackspaceDriverModule],
+  imports: [
+    DummyDriverModule,
+    DigitalOceanDriverModule,
+    OpenstackDriverModule,
+    AmazonDriverModule,
+    EucalyptusDriverModule,
+    RackspaceDriverModule,
+  ],
 })
 export class DriversModule {}

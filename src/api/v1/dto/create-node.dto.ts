@@ -18,7 +18,10 @@ export class CreateNodeDto {
   @Length(1, 255)
   size: string;
 
-  @ApiPropertyOptional({ description: 'Location id (see listLocations); the cloud chooses when absent.', example: 'dc-ams' })
+  @ApiPropertyOptional({
+    description: 'Location id (see listLocations); the cloud chooses when absent.',
+    example: 'dc-ams',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 255)
@@ -30,7 +33,11 @@ export class CreateNodeDto {
   @Length(1, 255)
   keyName?: string;
 
-  @ApiPropertyOptional({ description: 'Cloud-init or script text, at most 64 KiB.', maxLength: 65536, example: '#cloud-config\npackages: [nginx]\n' })
+  @ApiPropertyOptional({
+    description: 'Cloud-init or script text, at most 64 KiB.',
+    maxLength: 65536,
+    example: '#cloud-config\npackages: [nginx]\n',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(65536)
@@ -46,7 +53,11 @@ export class CreateNodeDto {
   @IsStringMap({ maxEntries: 64, maxKeyLength: 255, maxValueLength: 255 })
   metadata?: Record<string, string>;
 
-  @ApiPropertyOptional({ type: [String], description: 'Network ids to attach, on clouds that have networks.', example: [] })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Network ids to attach, on clouds that have networks.',
+    example: [],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(16)

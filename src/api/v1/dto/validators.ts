@@ -2,7 +2,10 @@ import { registerDecorator, ValidationArguments, ValidationOptions } from 'class
 import { parsePublicKey } from '../../../cloud/driver/public-key';
 
 /** A flat object of string values with bounded size (node metadata). */
-export function IsStringMap(limits: { maxEntries: number; maxKeyLength: number; maxValueLength: number }, options?: ValidationOptions) {
+export function IsStringMap(
+  limits: { maxEntries: number; maxKeyLength: number; maxValueLength: number },
+  options?: ValidationOptions,
+) {
   return (target: object, propertyName: string) =>
     registerDecorator({
       name: 'isStringMap',
@@ -16,7 +19,11 @@ export function IsStringMap(limits: { maxEntries: number; maxKeyLength: number; 
           return (
             entries.length <= limits.maxEntries &&
             entries.every(
-              ([k, v]) => k.length >= 1 && k.length <= limits.maxKeyLength && typeof v === 'string' && v.length <= limits.maxValueLength,
+              ([k, v]) =>
+                k.length >= 1 &&
+                k.length <= limits.maxKeyLength &&
+                typeof v === 'string' &&
+                v.length <= limits.maxValueLength,
             )
           );
         },

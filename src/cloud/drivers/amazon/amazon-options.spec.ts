@@ -7,7 +7,8 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSECRETKEY';
 describe('amazon settings', () => {
   const factory = new DriverFactory();
   factory.register(amazonDefinition);
-  const build = (settings: Record<string, unknown>) => factory.create('aws', { engine: 'amazon', timeoutMs: 1000, extraParams: {}, ...settings } as any);
+  const build = (settings: Record<string, unknown>) =>
+    factory.create('aws', { engine: 'amazon', timeoutMs: 1000, extraParams: {}, ...settings });
 
   it('takes the key id from user, the secret from password, and region/endpoint from extraParams', async () => {
     const parsed = amazonDefinition.options.parse({
@@ -17,7 +18,13 @@ describe('amazon settings', () => {
       timeoutMs: 1000,
       extraParams: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' },
     });
-    expect(parsed).toEqual({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', imageOwners: ['self'] });
+    expect(parsed).toEqual({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: SECRET,
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      imageOwners: ['self'],
+    });
     const driver = build({ user: 'AKIDEXAMPLE', password: SECRET, extraParams: { region: 'eu-west-1' } });
     expect(driver).toBeInstanceOf(AmazonDriver);
     expect(driver.engine).toBe('amazon');
@@ -25,12 +32,27 @@ describe('amazon settings', () => {
   });
 
   it.each([
-    [{ password: SECRET, extraParams: { region: 'eu-west-1' } }, /clouds\.aws\.user: user \(the access key id\) is required/],
-    [{ user: 'AKID', extraParams: { region: 'eu-west-1' } }, /clouds\.aws\.password: password \(the secret access key\) is required/],
+    [
+      { password: SECRET, extraParams: { region: 'eu-west-1' } },
+      /clouds\.aws\.user: user \(the access key id\) is required/,
+    ],
+    [
+      { user: 'AKID', extraParams: { region: 'eu-west-1' } },
+      /clouds\.aws\.password: password \(the secret access key\) is required/,
+    ],
     [{ user: 'AKID', password: SECRET, extraParams: {} }, /clouds\.aws\.extraParams\.region: region is required/],
-    [{ user: 'AKID', password: SECRET, extraParams: { region: 'EU West' } }, /clouds\.aws\.extraParams\.region: region must be a region name/],
-    [{ user: 'AKID', password: SECRET, extraParams: { region: 'eu-west-1', endpoint: 'ec2.example' } }, /clouds\.aws\.extraParams\.endpoint: endpoint must be an http\(s\) URL/],
-    [{ user: 'AKID', password: SECRET, extraParams: { region: 'eu-west-1', zone: 'a' } }, /clouds\.aws\.extraParams: .*zone/],
+    [
+      { user: 'AKID', password: SECRET, extraParams: { region: 'EU West' } },
+      /clouds\.aws\.extraParams\.region: region must be a region name/,
+    ],
+    [
+      { user: 'AKID', password: SECRET, extraParams: { region: 'eu-west-1', endpoint: 'ec2.example' } },
+      /clouds\.aws\.extraParams\.endpoint: endpoint must be an http\(s\) URL/,
+    ],
+    [
+      { user: 'AKID', password: SECRET, extraParams: { region: 'eu-west-1', zone: 'a' } },
+      /clouds\.aws\.extraParams: .*zone/,
+    ],
   ])('refuses %j naming the field, never the secret', (settings, message) => {
     let error: Error | undefined;
     try {

@@ -109,7 +109,12 @@ export class AmazonDriver extends PkgcloudDriver {
   }
 
   /** One EC2 Query API call; errors become CloudErrors (with Retry-After when EC2 sent one). */
-  protected request<T = any>(operation: string, call: string, params: Record<string, unknown>, creating = false): Promise<T> {
+  protected request<T = any>(
+    operation: string,
+    call: string,
+    params: Record<string, unknown>,
+    creating = false,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const secrets = [this.options.secretAccessKey];
       if (this.closed) return reject(new CloudError('unavailable', `${operation}: the driver is shut down`));
@@ -164,7 +169,10 @@ export class AmazonDriver extends PkgcloudDriver {
     for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
       const need = page.limit - items.length;
       const maxResults = Math.min(EC2_PAGE_MAX, Math.max(EC2_PAGE_MIN, need + skip));
-      const data = await this.request('list nodes', 'describeInstances', { MaxResults: maxResults, ...(token ? { NextToken: token } : {}) });
+      const data = await this.request('list nodes', 'describeInstances', {
+        MaxResults: maxResults,
+        ...(token ? { NextToken: token } : {}),
+      });
       const instances = instancesOf(data).slice(skip);
       if (instances.length > need) {
         items.push(...instances.slice(0, need).map((i) => this.toNode(i)));
@@ -190,7 +198,8 @@ export class AmazonDriver extends PkgcloudDriver {
   override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
     const data = await this.request('create node', 'runInstances', this.runInstancesParams(request), true);
     const instance = data?.Instances?.[0];
-    if (!instance?.InstanceId) throw new CloudError('unavailable', 'create node: the cloud accepted the launch but named no instance');
+    if (!instance?.InstanceId)
+      throw new CloudError('unavailable', 'create node: the cloud accepted the launch but named no instance');
     const node = this.toNode(instance);
     // RunInstances may answer without the tags it applied; they are the ones asked for.
     const tagged = Array.isArray(instance.Tags) && instance.Tags.length > 0;
@@ -201,13 +210,19 @@ export class AmazonDriver extends PkgcloudDriver {
     const metadata = request.metadata ?? {};
     const reserved = Object.keys(metadata).find((k) => k === NAME_TAG || k.toLowerCase().startsWith('aws:'));
     if (reserved) {
-      throw new CloudError('invalid_request', `metadata key "${reserved}" is reserved on EC2 (the "${NAME_TAG}" tag holds the node's name)`);
+      throw new CloudError(
+        'invalid_request',
+        `metadata key "${reserved}" is reserved on EC2 (the "${NAME_TAG}" tag holds the node's name)`,
+      );
     }
     if (request.userData !== undefined && Buffer.byteLength(request.userData, 'utf8') > USER_DATA_MAX_BYTES) {
       throw new CloudError('invalid_request', `userData is limited to ${USER_DATA_MAX_BYTES} bytes on EC2`);
     }
     if ((request.networks?.length ?? 0) > 1) {
-      throw new CloudError('invalid_request', 'EC2 launches a node into one subnet: give at most one network (a subnet id)');
+      throw new CloudError(
+        'invalid_request',
+        'EC2 launches a node into one subnet: give at most one network (a subnet id)',
+      );
     }
     // The SDK adds a ClientToken, reused by its retries, so a retried launch cannot start a second instance.
     return {
@@ -230,7 +245,9 @@ export class AmazonDriver extends PkgcloudDriver {
   override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
     const { call, changes } = ACTIONS[action];
     const data = await this.request(`${action} node`, call, { InstanceIds: [id] });
-    const current = changes ? (data?.[changes] as any[] | undefined)?.find((i) => i?.InstanceId === id)?.CurrentState?.Name : undefined;
+    const current = changes
+      ? (data?.[changes] as any[] | undefined)?.find((i) => i?.InstanceId === id)?.CurrentState?.Name
+      : undefined;
     const node = await this.getNode(id);
     const state = action === 'reboot' ? undefined : stateAfterAction(action, current);
     return state ? { ...node, state, extra: { ...node.extra, ec2State: current } } : node;
@@ -270,8 +287,14 @@ export class AmazonDriver extends PkgcloudDriver {
     if (!parsed) throw new CloudError('invalid_request', 'publicKey is not an OpenSSH public key');
     const line = publicKey.trim();
     // PublicKeyMaterial is a blob: the SDK base64-encodes it, as EC2 expects.
-    const data = await this.request('import key pair', 'importKeyPair', { KeyName: name, PublicKeyMaterial: Buffer.from(line, 'utf8') });
-    return ec2KeyPair({ KeyName: data?.KeyName ?? name, KeyFingerprint: data?.KeyFingerprint ?? md5Fingerprint(parsed) }, line);
+    const data = await this.request('import key pair', 'importKeyPair', {
+      KeyName: name,
+      PublicKeyMaterial: Buffer.from(line, 'utf8'),
+    });
+    return ec2KeyPair(
+      { KeyName: data?.KeyName ?? name, KeyFingerprint: data?.KeyFingerprint ?? md5Fingerprint(parsed) },
+      line,
+    );
   }
 
   /** EC2's DeleteKeyPair succeeds for names it does not know; asking first gives v1's 404. */

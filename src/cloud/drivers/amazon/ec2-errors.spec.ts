@@ -46,30 +46,57 @@ describe('ec2CloudError', () => {
   });
 
   it('keeps other InvalidParameterValue answers on create an invalid request', () => {
-    expect(kindOf(sdkError('InvalidParameterValue', 400, 'User data is limited to 16384 bytes'), true)).toBe('invalid_request');
+    expect(kindOf(sdkError('InvalidParameterValue', 400, 'User data is limited to 16384 bytes'), true)).toBe(
+      'invalid_request',
+    );
   });
 
   it('reads an unreadable answer as an unavailable cloud', () => {
-    const error = ec2CloudError(sdkError('XMLParserError', 200, 'Unexpected end'), { operation: 'list nodes', creating: false });
-    expect([error.kind, error.message]).toEqual(['unavailable', 'list nodes: the cloud sent an answer that is not readable EC2 XML']);
+    const error = ec2CloudError(sdkError('XMLParserError', 200, 'Unexpected end'), {
+      operation: 'list nodes',
+      creating: false,
+    });
+    expect([error.kind, error.message]).toEqual([
+      'unavailable',
+      'list nodes: the cloud sent an answer that is not readable EC2 XML',
+    ]);
   });
 
   it('takes Retry-After from the answer when rate limited, and only then', () => {
-    const limited = ec2CloudError(sdkError('RequestLimitExceeded', 503), { operation: 'op', creating: false, headers: { 'retry-after': '4' } });
+    const limited = ec2CloudError(sdkError('RequestLimitExceeded', 503), {
+      operation: 'op',
+      creating: false,
+      headers: { 'retry-after': '4' },
+    });
     expect(limited.options.retryAfterSeconds).toBe(4);
-    const without = ec2CloudError(sdkError('RequestLimitExceeded', 503), { operation: 'op', creating: false, headers: {} });
+    const without = ec2CloudError(sdkError('RequestLimitExceeded', 503), {
+      operation: 'op',
+      creating: false,
+      headers: {},
+    });
     expect(without.options.retryAfterSeconds).toBeUndefined();
-    const failed = ec2CloudError(sdkError('InternalError', 500), { operation: 'op', creating: false, headers: { 'retry-after': '4' } });
+    const failed = ec2CloudError(sdkError('InternalError', 500), {
+      operation: 'op',
+      creating: false,
+      headers: { 'retry-after': '4' },
+    });
     expect(failed.options.retryAfterSeconds).toBeUndefined();
   });
 
   it('maps socket timeouts and refused connections without an HTTP answer', () => {
-    expect(kindOf(Object.assign(new Error('Connection timed out after 400ms'), { code: 'TimeoutError' }))).toBe('timeout');
-    expect(kindOf(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'NetworkingError' }))).toBe('unavailable');
+    expect(kindOf(Object.assign(new Error('Connection timed out after 400ms'), { code: 'TimeoutError' }))).toBe(
+      'timeout',
+    );
+    expect(kindOf(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'NetworkingError' }))).toBe(
+      'unavailable',
+    );
   });
 
   it('never repeats what the cloud said about a signature, nor the secret anywhere', () => {
-    const auth = ec2CloudError(sdkError('SignatureDoesNotMatch', 403, 'The canonical string was AKIA...'), { operation: 'op', creating: false });
+    const auth = ec2CloudError(sdkError('SignatureDoesNotMatch', 403, 'The canonical string was AKIA...'), {
+      operation: 'op',
+      creating: false,
+    });
     expect(auth.message).toBe('op: credentials rejected by the cloud (SignatureDoesNotMatch)');
     const echoed = ec2CloudError(sdkError('InvalidParameterValue', 400, 'bad value s3cr3t-key in request'), {
       operation: 'op',

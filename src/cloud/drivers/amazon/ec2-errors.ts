@@ -34,9 +34,17 @@ const CONFLICT = new Set([
   'UnsupportedOperation',
   'OperationNotPermitted',
 ]);
-const UNAVAILABLE = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable', 'InsufficientInstanceCapacity', 'InsufficientCapacity']);
+const UNAVAILABLE = new Set([
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'Unavailable',
+  'InsufficientInstanceCapacity',
+  'InsufficientCapacity',
+]);
 /** Something named in the request does not exist (or cannot, being malformed). */
-const MISSING = /\.NotFound$|^InvalidAMIID\.|^InvalidInstanceID\.Malformed$|^InvalidSubnetID\.Malformed$|^InvalidInstanceType$/;
+const MISSING =
+  /\.NotFound$|^InvalidAMIID\.|^InvalidInstanceID\.Malformed$|^InvalidSubnetID\.Malformed$|^InvalidInstanceType$/;
 /** EC2 answers an unknown instance type or zone with a generic InvalidParameterValue naming it. */
 const BAD_TYPE_OR_ZONE = /instance ?type|availability zone/i;
 
@@ -53,16 +61,20 @@ export function ec2CloudError(err: any, failure: Ec2Failure): CloudError {
   const cloudError = (kind: CloudErrorKind, text: string, retryAfterSeconds?: number) =>
     new CloudError(kind, `${operation}: ${text}`, { cause: err, retryAfterSeconds });
 
-  if (code === 'XMLParserError') return cloudError('unavailable', 'the cloud sent an answer that is not readable EC2 XML');
+  if (code === 'XMLParserError')
+    return cloudError('unavailable', 'the cloud sent an answer that is not readable EC2 XML');
   // The provider's wording is left out of auth failures: signature errors echo the string that was signed.
   const rejected = () => cloudError('auth_failed', `credentials rejected by the cloud (${code || `HTTP ${status}`})`);
   if (AUTH.has(code)) return rejected();
-  if (RATE.has(code) || status === 429) return cloudError('rate_limited', `the cloud asks to slow down (${said})`, retryAfter(failure.headers));
+  if (RATE.has(code) || status === 429)
+    return cloudError('rate_limited', `the cloud asks to slow down (${said})`, retryAfter(failure.headers));
   if (code.endsWith('LimitExceeded') && code !== 'TagLimitExceeded') return cloudError('quota_exceeded', said);
   if (CONFLICT.has(code)) return cloudError('conflict', said);
   if (MISSING.test(code)) return cloudError(failure.creating ? 'invalid_reference' : 'not_found', said);
-  if (failure.creating && code === 'InvalidParameterValue' && BAD_TYPE_OR_ZONE.test(said)) return cloudError('invalid_reference', said);
-  if (UNAVAILABLE.has(code) || (status !== undefined && status >= 500)) return cloudError('unavailable', `the cloud failed (${said})`);
+  if (failure.creating && code === 'InvalidParameterValue' && BAD_TYPE_OR_ZONE.test(said))
+    return cloudError('invalid_reference', said);
+  if (UNAVAILABLE.has(code) || (status !== undefined && status >= 500))
+    return cloudError('unavailable', `the cloud failed (${said})`);
   if (status === 401 || status === 403) return rejected();
   if (status !== undefined && status >= 400) return cloudError('invalid_request', said);
   // No HTTP answer at all: socket timeouts and refused connections.
@@ -79,5 +91,7 @@ function providerText(err: any, code: string, secrets: string[]): string {
 
 function retryAfter(headers: Record<string, string | undefined> | undefined): number | undefined {
   const seconds = Number(headers?.['retry-after']);
-  return headers?.['retry-after'] !== undefined && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
+  return headers?.['retry-after'] !== undefined && Number.isFinite(seconds) && seconds >= 0
+    ? Math.ceil(seconds)
+    : undefined;
 }

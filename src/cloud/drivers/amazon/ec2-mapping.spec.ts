@@ -36,7 +36,9 @@ describe('EC2 instances as nodes', () => {
       ],
       PublicIpAddress: '0.0.0.0',
       PrivateIpAddress: '10.0.0.5',
-      NetworkInterfaces: [{ Ipv6Addresses: [{ Ipv6Address: '2001:db8::5' }], PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }] }],
+      NetworkInterfaces: [
+        { Ipv6Addresses: [{ Ipv6Address: '2001:db8::5' }], PrivateIpAddresses: [{ PrivateIpAddress: '10.0.0.5' }] },
+      ],
       LaunchTime: new Date('2024-01-02T03:04:05Z'),
     });
     expect(node).toMatchObject({
@@ -72,15 +74,25 @@ describe('DescribeInstances markers', () => {
     expect(decodeMarker(undefined)).toEqual({ skip: 0 });
   });
 
-  it.each(['nope', '{}', '{"s":-1}', '{"s":1.5}', '{"t":"","s":0}', '{"t":5,"s":0}', 'null'])('refuses %s as a bad request', (text) => {
-    expect(() => decodeMarker(text)).toThrow(expect.objectContaining({ kind: 'invalid_request' }));
-  });
+  it.each(['nope', '{}', '{"s":-1}', '{"s":1.5}', '{"t":"","s":0}', '{"t":5,"s":0}', 'null'])(
+    'refuses %s as a bad request',
+    (text) => {
+      expect(() => decodeMarker(text)).toThrow(expect.objectContaining({ kind: 'invalid_request' }));
+    },
+  );
 });
 
 describe('EC2 sizes', () => {
   it('rounds RAM, treats no instance store as unknown disk, and knows the vCPUs', () => {
-    expect(ec2Size({ id: 'm1.small', name: 'm1.small', ram: 1.7 * 1024, disk: 160 })).toMatchObject({ ram: 1741, disk: 160, vcpus: 1 });
-    expect(ec2Size({ id: 't2.micro', name: 't2.micro', ram: 1024, disk: 0 })).toMatchObject({ disk: null, extra: { storage: 'ebs-only' } });
+    expect(ec2Size({ id: 'm1.small', name: 'm1.small', ram: 1.7 * 1024, disk: 160 })).toMatchObject({
+      ram: 1741,
+      disk: 160,
+      vcpus: 1,
+    });
+    expect(ec2Size({ id: 't2.micro', name: 't2.micro', ram: 1024, disk: 0 })).toMatchObject({
+      disk: null,
+      extra: { storage: 'ebs-only' },
+    });
     expect(ec2Size({ id: 'x9.future', name: 'x9.future', ram: 2048, disk: 0 }).vcpus).toBeNull();
   });
 });

@@ -21,11 +21,15 @@ export function ec2Node(instance: any): CloudNode {
   const publicIps = unique([
     instance.PublicIpAddress,
     ...interfaces.map((i) => i?.Association?.PublicIp),
-    ...interfaces.flatMap((i) => (Array.isArray(i?.Ipv6Addresses) ? i.Ipv6Addresses.map((a: any) => a?.Ipv6Address) : [])),
+    ...interfaces.flatMap((i) =>
+      Array.isArray(i?.Ipv6Addresses) ? i.Ipv6Addresses.map((a: any) => a?.Ipv6Address) : [],
+    ),
   ]);
   const privateIps = unique([
     instance.PrivateIpAddress,
-    ...interfaces.flatMap((i) => (Array.isArray(i?.PrivateIpAddresses) ? i.PrivateIpAddresses.map((a: any) => a?.PrivateIpAddress) : [])),
+    ...interfaces.flatMap((i) =>
+      Array.isArray(i?.PrivateIpAddresses) ? i.PrivateIpAddresses.map((a: any) => a?.PrivateIpAddress) : [],
+    ),
   ]);
   return {
     id: String(instance.InstanceId),
@@ -52,8 +56,14 @@ export function ec2Node(instance: any): CloudNode {
 }
 
 /** The TagSpecifications that give a new instance its name and metadata at launch. */
-export function instanceTags(name: string, metadata: Record<string, string> | undefined): Array<{ ResourceType: string; Tags: Tag[] }> {
-  const tags: Tag[] = [{ Key: NAME_TAG, Value: name }, ...Object.entries(metadata ?? {}).map(([Key, Value]) => ({ Key, Value }))];
+export function instanceTags(
+  name: string,
+  metadata: Record<string, string> | undefined,
+): Array<{ ResourceType: string; Tags: Tag[] }> {
+  const tags: Tag[] = [
+    { Key: NAME_TAG, Value: name },
+    ...Object.entries(metadata ?? {}).map(([Key, Value]) => ({ Key, Value })),
+  ];
   return [{ ResourceType: 'instance', Tags: tags }];
 }
 

@@ -24,7 +24,7 @@ export function decodeMarker(text: string | undefined): Ec2Marker {
   }
   const tokenOk = value?.t === undefined || (typeof value.t === 'string' && value.t.length > 0);
   if (!value || typeof value !== 'object' || !tokenOk || !Number.isInteger(value.s) || value.s < 0) {
-    throw new CloudError('invalid_request', 'cursor does not point into this cloud\'s node list');
+    throw new CloudError('invalid_request', "cursor does not point into this cloud's node list");
   }
   return { token: value.t, skip: value.s };
 }

@@ -16,7 +16,7 @@ const EC2_STATES: Record<string, NodeState> = {
 };
 
 export function ec2State(name: unknown): NodeState {
-  return EC2_STATES[String(name ?? '').toLowerCase()] ?? 'unknown';
+  return EC2_STATES[(typeof name === 'string' ? name : '').toLowerCase()] ?? 'unknown';
 }
 
 /**

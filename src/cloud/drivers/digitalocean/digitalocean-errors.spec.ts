@@ -24,9 +24,21 @@ describe('classifyDigitalOcean', () => {
 
   it('429: Retry-After first, else the time until RateLimit-Reset', () => {
     const now = 1_700_000_000_000;
-    expect(classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'retry-after': '5', 'ratelimit-reset': '1700000100' }), 'op', now).options.retryAfterSeconds).toBe(5);
-    expect(classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'ratelimit-reset': '1700000100' }), 'op', now).options.retryAfterSeconds).toBe(100);
-    expect(classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'ratelimit-reset': '1600000000' }), 'op', now).options.retryAfterSeconds).toBe(1);
+    expect(
+      classifyDigitalOcean(
+        answer(429, 'API Rate limit exceeded.', { 'retry-after': '5', 'ratelimit-reset': '1700000100' }),
+        'op',
+        now,
+      ).options.retryAfterSeconds,
+    ).toBe(5);
+    expect(
+      classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'ratelimit-reset': '1700000100' }), 'op', now)
+        .options.retryAfterSeconds,
+    ).toBe(100);
+    expect(
+      classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'ratelimit-reset': '1600000000' }), 'op', now)
+        .options.retryAfterSeconds,
+    ).toBe(1);
   });
 
   it('network errors keep the generic mapping', () => {

@@ -21,7 +21,8 @@ export function classifyDigitalOcean(err: any, operation: string, now = Date.now
   else if (status === 422) kind = kindOf422(message);
   else if (status === 429) {
     kind = 'rate_limited';
-    retryAfter = retryAfterSeconds(header(headers, 'retry-after'), now) ?? untilReset(header(headers, 'ratelimit-reset'), now);
+    retryAfter =
+      retryAfterSeconds(header(headers, 'retry-after'), now) ?? untilReset(header(headers, 'ratelimit-reset'), now);
   }
   if (kind === generic.kind && retryAfter === undefined) return generic;
   const text = `${operation}: the cloud answered HTTP ${status}${message ? `: ${message}` : ''}`;
@@ -31,7 +32,10 @@ export function classifyDigitalOcean(err: any, operation: string, now = Date.now
 function kindOf422(message: string): CloudErrorKind {
   if (/exceed.*limit|limit.*(exceed|reached)|quota/i.test(message)) return 'quota_exceeded';
   if (/already|pending event|in progress|is locked/i.test(message)) return 'conflict';
-  if (/\b(image|size|region|ssh[ _]?keys?|vpc)\b/i.test(message) && /invalid|not (found|available)|unavailable|does not exist|unknown/i.test(message)) {
+  if (
+    /\b(image|size|region|ssh[ _]?keys?|vpc)\b/i.test(message) &&
+    /invalid|not (found|available)|unavailable|does not exist|unknown/i.test(message)
+  ) {
     return 'invalid_reference';
   }
   return 'invalid_request';

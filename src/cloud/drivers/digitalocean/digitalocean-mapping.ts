@@ -1,5 +1,12 @@
 import { CloudError } from '../../driver/cloud-error';
-import type { CloudImage, CloudKeyPair, CloudLocation, CloudNode, CloudSize, NodeState } from '../../driver/compute-driver';
+import type {
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  NodeState,
+} from '../../driver/compute-driver';
 import { isoOrNull, numberOrNull } from '../pkgcloud/pkgcloud.driver';
 
 /** Droplet status → v1 state. `archive` is a droplet DigitalOcean has retired: it cannot run again. */
@@ -58,7 +65,10 @@ export function metadataToTags(metadata: Record<string, string> | undefined): st
     }
     const tag = `${key}:${value}`;
     if (tag.length > TAG_MAX) {
-      throw new CloudError('invalid_request', `metadata "${key}" is too long for a DigitalOcean tag (at most ${TAG_MAX} characters as key:value)`);
+      throw new CloudError(
+        'invalid_request',
+        `metadata "${key}" is too long for a DigitalOcean tag (at most ${TAG_MAX} characters as key:value)`,
+      );
     }
     return tag;
   });

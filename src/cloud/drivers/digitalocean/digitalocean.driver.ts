@@ -13,7 +13,7 @@ import {
   PageRequest,
 } from '../../driver/compute-driver';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { jsonObject, listOf, ProviderRequest, unreadable } from '../pkgcloud/pkgcloud-request';
+import { jsonObject, listOf, ProviderRequest } from '../pkgcloud/pkgcloud-request';
 import { classifyDigitalOcean } from './digitalocean-errors';
 import { ACTION_STATES, metadataToTags, toImage, toKeyPair, toLocation, toNode, toSize } from './digitalocean-mapping';
 
@@ -176,8 +176,13 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   override async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
     const operation = 'import key pair';
     const keys = await this.all(operation, '/v2/account/keys', 'ssh_keys');
-    if (keys.some((k) => k?.name === name)) throw new CloudError('conflict', `${operation}: a key pair named "${name}" already exists`);
-    const body = await this.json(operation, { method: 'POST', path: '/v2/account/keys', body: { name, public_key: publicKey } }, 'ssh_key');
+    if (keys.some((k) => k?.name === name))
+      throw new CloudError('conflict', `${operation}: a key pair named "${name}" already exists`);
+    const body = await this.json(
+      operation,
+      { method: 'POST', path: '/v2/account/keys', body: { name, public_key: publicKey } },
+      'ssh_key',
+    );
     return toKeyPair(body.ssh_key);
   }
 
@@ -185,7 +190,10 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   override async deleteKeyPair(name: string): Promise<void> {
     const operation = 'delete key pair';
     const key = await this.keyNamed(operation, name, 'not_found');
-    await this.exchange(operation, { method: 'DELETE', path: `/v2/account/keys/${encodeURIComponent(String(key.id))}` });
+    await this.exchange(operation, {
+      method: 'DELETE',
+      path: `/v2/account/keys/${encodeURIComponent(String(key.id))}`,
+    });
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -194,7 +202,10 @@ export class DigitalOceanDriver extends PkgcloudDriver {
     const matches = (await this.all(operation, '/v2/account/keys', 'ssh_keys')).filter((k) => k?.name === name);
     if (matches.length === 0) throw new CloudError(missing, `${operation}: no key pair named "${name}"`);
     if (matches.length > 1) {
-      throw new CloudError('conflict', `${operation}: ${matches.length} key pairs are named "${name}"; rename or delete the extras in DigitalOcean`);
+      throw new CloudError(
+        'conflict',
+        `${operation}: ${matches.length} key pairs are named "${name}"; rename or delete the extras in DigitalOcean`,
+      );
     }
     return matches[0];
   }
@@ -214,7 +225,6 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   private async json(operation: string, request: ProviderRequest, key: string): Promise<Record<string, any>> {
     return jsonObject(operation, await this.exchange(operation, request), key);
   }
-
 }
 
 /**
@@ -238,12 +248,14 @@ function nextQuery(body: Record<string, any>, current: Query): Query | undefined
 
 function parseOffset(marker: string | undefined): number {
   if (marker === undefined) return 0;
-  if (!/^\d{1,9}$/.test(marker)) throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
+  if (!/^\d{1,9}$/.test(marker))
+    throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
   return Number(marker);
 }
 
 /** Droplet ids are integers; anything else cannot name a droplet (and must not reach the URL path). */
 function dropletId(id: string): string {
-  if (!/^\d{1,20}$/.test(id)) throw new CloudError('not_found', `droplet ${JSON.stringify(id)} not found: droplet ids are numbers`);
+  if (!/^\d{1,20}$/.test(id))
+    throw new CloudError('not_found', `droplet ${JSON.stringify(id)} not found: droplet ids are numbers`);
   return id;
 }

@@ -14,7 +14,10 @@ const options = z
         token: z.string().min(1).optional(),
         endpoint: z
           .string()
-          .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, 'must be an http(s) URL such as https://api.digitalocean.com (without /v2)')
+          .regex(
+            /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+            'must be an http(s) URL such as https://api.digitalocean.com (without /v2)',
+          )
           .optional(),
       })
       .strict()
@@ -24,17 +27,23 @@ const options = z
     const { password } = s;
     const token = s.extraParams.token;
     if (!password && !token) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'a DigitalOcean API token is required: set password or extraParams.token' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'a DigitalOcean API token is required: set password or extraParams.token',
+      });
     } else if (password && token && password !== token) {
-      ctx.addIssue({ code: 'custom', path: ['extraParams', 'token'], message: 'give the API token once: password and extraParams.token differ' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extraParams', 'token'],
+        message: 'give the API token once: password and extraParams.token differ',
+      });
     }
   })
-  .transform(
-    (s): DigitalOceanOptions => ({
-      token: (s.extraParams.token ?? s.password)!,
-      endpoint: (s.extraParams.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
-    }),
-  );
+  .transform((s): DigitalOceanOptions => ({
+    token: (s.extraParams.token ?? s.password)!,
+    endpoint: (s.extraParams.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, ''),
+  }));
 
 export const digitalOceanDefinition: DriverDefinition<DigitalOceanOptions> = {
   engine: 'digitalocean',

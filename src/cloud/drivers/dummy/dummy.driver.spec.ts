@@ -39,8 +39,21 @@ describe('DummyDriver', () => {
   });
 
   it('creates a pending node that honours name and metadata and becomes running', async () => {
-    const node = await driver.createNode({ name: 'web-1', image: 'img-debian-12', size: 'medium', location: 'dc-nyc', metadata: { team: 'web' } });
-    expect(node).toMatchObject({ name: 'web-1', state: 'pending', imageId: 'img-debian-12', sizeId: 'medium', locationId: 'dc-nyc', metadata: { team: 'web' } });
+    const node = await driver.createNode({
+      name: 'web-1',
+      image: 'img-debian-12',
+      size: 'medium',
+      location: 'dc-nyc',
+      metadata: { team: 'web' },
+    });
+    expect(node).toMatchObject({
+      name: 'web-1',
+      state: 'pending',
+      imageId: 'img-debian-12',
+      sizeId: 'medium',
+      locationId: 'dc-nyc',
+      metadata: { team: 'web' },
+    });
     await settle(TRANSITION * 3);
     expect((await driver.getNode(node.id)).state).toBe('running');
   });
@@ -79,9 +92,15 @@ describe('DummyDriver', () => {
 
   it('rejects unknown references and creates nothing', async () => {
     expect(await kind(driver.createNode({ name: 'n', image: 'nope', size: 'small' }))).toBe('invalid_reference');
-    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'huge' }))).toBe('invalid_reference');
-    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small', location: 'mars' }))).toBe('invalid_reference');
-    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small', keyName: 'ghost' }))).toBe('invalid_reference');
+    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'huge' }))).toBe(
+      'invalid_reference',
+    );
+    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small', location: 'mars' }))).toBe(
+      'invalid_reference',
+    );
+    expect(await kind(driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small', keyName: 'ghost' }))).toBe(
+      'invalid_reference',
+    );
     expect((await driver.listNodes({ limit: 10 })).items).toHaveLength(0);
   });
 
@@ -99,7 +118,13 @@ describe('DummyDriver', () => {
     const first = await driver.listNodes({ limit: 2 });
     const second = await driver.listNodes({ limit: 2, marker: first.next });
     const third = await driver.listNodes({ limit: 2, marker: second.next });
-    expect([...first.items, ...second.items, ...third.items].map((n) => n.name)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
+    expect([...first.items, ...second.items, ...third.items].map((n) => n.name)).toEqual([
+      'n0',
+      'n1',
+      'n2',
+      'n3',
+      'n4',
+    ]);
     expect(third.next).toBeUndefined();
   });
 

@@ -90,7 +90,10 @@ export class DummyDriver implements ComputeDriver {
     }
     if (request.keyName && !this.keyPairs.has(request.keyName)) throw invalidReference('key pair', request.keyName);
     if (request.networks?.length) {
-      throw new CloudError('invalid_reference', `networks: the dummy cloud has no networks (asked for ${request.networks.join(', ')})`);
+      throw new CloudError(
+        'invalid_reference',
+        `networks: the dummy cloud has no networks (asked for ${request.networks.join(', ')})`,
+      );
     }
     const node = this.newNode(request, 'pending');
     this.nodes.set(node.id, node);
@@ -103,7 +106,10 @@ export class DummyDriver implements ComputeDriver {
     const node = this.find(id);
     const rule = ACTIONS[action];
     if (node.state !== rule.from) {
-      throw new CloudError('conflict', `cannot ${action} node ${id} while it is ${node.state} (it must be ${rule.from})`);
+      throw new CloudError(
+        'conflict',
+        `cannot ${action} node ${id} while it is ${node.state} (it must be ${rule.from})`,
+      );
     }
     node.state = rule.via;
     this.settleLater(node, rule.to);

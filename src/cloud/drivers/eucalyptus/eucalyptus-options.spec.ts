@@ -19,16 +19,25 @@ describe('eucalyptus settings', () => {
   it('maps host, port, secure and path onto the endpoint URL', () => {
     const parsed = eucalyptusDefinition.options.parse({
       ...base,
-      extraParams: { host: '10.1.2.3', port: 8080, secure: false, path: '/compute', region: 'lab', imageOwners: ['self'] },
+      extraParams: {
+        host: '10.1.2.3',
+        port: 8080,
+        secure: false,
+        path: '/compute',
+        region: 'lab',
+        imageOwners: ['self'],
+      },
     }) as any;
     expect(parsed).toMatchObject({ endpoint: 'http://10.1.2.3:8080/compute', region: 'lab', imageOwners: ['self'] });
-    expect(eucalyptusEndpoint({ host: 'fd00::1', port: 8773, secure: true, path: '/services/compute' })).toBe('https://[fd00::1]:8773/services/compute');
+    expect(eucalyptusEndpoint({ host: 'fd00::1', port: 8773, secure: true, path: '/services/compute' })).toBe(
+      'https://[fd00::1]:8773/services/compute',
+    );
   });
 
   it('builds the amazon driver under its own engine name', async () => {
     const factory = new DriverFactory();
     factory.register(eucalyptusDefinition);
-    const driver = factory.create('lab', { ...base, extraParams: { host: 'euca.example.org' } } as any);
+    const driver = factory.create('lab', { ...base, extraParams: { host: 'euca.example.org' } });
     expect(driver).toBeInstanceOf(EucalyptusDriver);
     expect(driver.engine).toBe('eucalyptus');
     await driver.close();

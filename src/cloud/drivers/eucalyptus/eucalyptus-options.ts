@@ -3,7 +3,12 @@ import type { AmazonOptions } from '../amazon/amazon.driver';
 import { ec2Credentials, ec2ImageOwners, ec2Region } from '../amazon/amazon-options';
 
 /** Libcloud's Eucalyptus defaults: TLS on, the cloud controller's port and its EC2 service path. */
-export const EUCALYPTUS_DEFAULTS = { port: 8773, secure: true, path: '/services/Eucalyptus', region: 'eucalyptus' } as const;
+export const EUCALYPTUS_DEFAULTS = {
+  port: 8773,
+  secure: true,
+  path: '/services/Eucalyptus',
+  region: 'eucalyptus',
+} as const;
 
 export const eucalyptusOptionsSchema = z
   .object({
@@ -11,8 +16,16 @@ export const eucalyptusOptionsSchema = z
     extraParams: z
       .object({
         host: z
-          .string({ error: (i) => (i.input === undefined ? 'host is required (the cloud controller, e.g. "euca.example.org")' : 'host must be a string') })
-          .regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'host must be a host name or IP address, without scheme, port or path'),
+          .string({
+            error: (i) =>
+              i.input === undefined
+                ? 'host is required (the cloud controller, e.g. "euca.example.org")'
+                : 'host must be a string',
+          })
+          .regex(
+            /^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/,
+            'host must be a host name or IP address, without scheme, port or path',
+          ),
         port: z.number().int().min(1).max(65535).default(EUCALYPTUS_DEFAULTS.port),
         secure: z.boolean().default(EUCALYPTUS_DEFAULTS.secure),
         path: z
@@ -25,15 +38,13 @@ export const eucalyptusOptionsSchema = z
       })
       .strict(),
   })
-  .transform(
-    (s): AmazonOptions => ({
-      accessKeyId: s.user,
-      secretAccessKey: s.password,
-      region: s.extraParams.region,
-      endpoint: eucalyptusEndpoint(s.extraParams),
-      imageOwners: s.extraParams.imageOwners,
-    }),
-  );
+  .transform((s): AmazonOptions => ({
+    accessKeyId: s.user,
+    secretAccessKey: s.password,
+    region: s.extraParams.region,
+    endpoint: eucalyptusEndpoint(s.extraParams),
+    imageOwners: s.extraParams.imageOwners,
+  }));
 
 /** `${secure ? 'https' : 'http'}://host:port${path}`, bracketing IPv6 literals. */
 export function eucalyptusEndpoint(p: { host: string; port: number; secure: boolean; path: string }): string {

@@ -24,7 +24,14 @@ export function novaAddresses(addresses: unknown): { publicIps: string[]; privat
 export function isPrivateIp(addr: string): boolean {
   if (isIP(addr) === 4) {
     const [a, b] = addr.split('.').map(Number);
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 ||
+      a === 127 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   const lower = addr.toLowerCase();
   return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);

@@ -17,7 +17,11 @@ const UNKNOWN_REFERENCE = [
 export function novaError(err: unknown, operation: string): CloudError {
   const error = toCloudError(err, operation);
   const status = (err as { statusCode?: number })?.statusCode;
-  if (status === 400 && error.kind === 'invalid_request' && UNKNOWN_REFERENCE.some((re) => re.test(providerMessage(err)))) {
+  if (
+    status === 400 &&
+    error.kind === 'invalid_request' &&
+    UNKNOWN_REFERENCE.some((re) => re.test(providerMessage(err)))
+  ) {
     return new CloudError('invalid_reference', error.message, { cause: err });
   }
   // Older Novas (and rate-limiting proxies in front of them) say "slow down" with 413 overLimit.
@@ -30,7 +34,11 @@ export function novaError(err: unknown, operation: string): CloudError {
   }
   // Nova's 403 is a policy refusal of a valid token, not a rejected credential.
   if (status === 403 && error.kind === 'auth_failed') {
-    return new CloudError('auth_failed', `${operation}: the cloud refused this operation for the configured user (HTTP 403)${suffix(err)}`, { cause: err });
+    return new CloudError(
+      'auth_failed',
+      `${operation}: the cloud refused this operation for the configured user (HTTP 403)${suffix(err)}`,
+      { cause: err },
+    );
   }
   return error;
 }
@@ -41,19 +49,31 @@ export function keystoneError(err: unknown, where: { tokensUrl: string; region: 
   if (err instanceof CloudError) return err;
   const status = (err as { statusCode?: number })?.statusCode;
   if (status === 401 || status === 403) {
-    return new CloudError('auth_failed', `${operation}: credentials rejected by the cloud (HTTP ${status})`, { cause: err });
+    return new CloudError('auth_failed', `${operation}: credentials rejected by the cloud (HTTP ${status})`, {
+      cause: err,
+    });
   }
   if (status === 404) {
-    return new CloudError('unavailable', `${operation}: ${where.tokensUrl} answered HTTP 404: check extraParams.authUrl (no version path) and keystoneVersion`, { cause: err });
+    return new CloudError(
+      'unavailable',
+      `${operation}: ${where.tokensUrl} answered HTTP 404: check extraParams.authUrl (no version path) and keystoneVersion`,
+      { cause: err },
+    );
   }
   const message = (err as Error)?.message ?? '';
   if (!status && /endpoint/i.test(message)) {
-    return new CloudError('unavailable', `${operation}: the catalog has no compute endpoint in region "${where.region}": check extraParams.region`, { cause: err });
+    return new CloudError(
+      'unavailable',
+      `${operation}: the catalog has no compute endpoint in region "${where.region}": check extraParams.region`,
+      { cause: err },
+    );
   }
   const error = toCloudError(err, operation);
   // A 400 or 409 from Keystone comes from our settings (e.g. a project without its domain).
   if (error.kind === 'invalid_request' || error.kind === 'conflict' || error.kind === 'not_found') {
-    return new CloudError('unavailable', `${operation}: Keystone refused the request (HTTP ${status})${suffix(err)}`, { cause: err });
+    return new CloudError('unavailable', `${operation}: Keystone refused the request (HTTP ${status})${suffix(err)}`, {
+      cause: err,
+    });
   }
   return error;
 }

@@ -8,7 +8,12 @@ const settings = (extraParams: Record<string, unknown>, over: Record<string, unk
   user: 'demo',
   password: 'secret',
   timeoutMs: 5000,
-  extraParams: { authUrl: 'https://keystone.example.com:5000', region: 'RegionOne', projectName: 'demo', ...extraParams },
+  extraParams: {
+    authUrl: 'https://keystone.example.com:5000',
+    region: 'RegionOne',
+    projectName: 'demo',
+    ...extraParams,
+  },
   ...over,
 });
 
@@ -34,7 +39,9 @@ describe('openstack settings', () => {
   });
 
   it('maps projectName to the tenantName pkgcloud reads, with both domains', () => {
-    const options = openstackOptionsSchema.parse(settings({ userDomainName: 'users', projectDomainName: 'projects', strictSSL: false }));
+    const options = openstackOptionsSchema.parse(
+      settings({ userDomainName: 'users', projectDomainName: 'projects', strictSSL: false }),
+    );
     expect(pkgcloudOptions(options)).toEqual({
       provider: 'openstack',
       keystoneAuthVersion: 'v3',
@@ -57,17 +64,21 @@ describe('openstack settings', () => {
     expect(client).not.toHaveProperty('projectDomainName');
   });
 
-  it.each(['https://keystone.example.com:5000/v3', 'https://keystone.example.com:5000/v3/', 'http://127.0.0.1:5000/v2.0', 'http://127.0.0.1:5000/v3/auth/tokens'])(
-    'refuses an authUrl with the Keystone version in it (%s) and says to drop it',
-    (authUrl) => {
-      expect(problems(settings({ authUrl }))).toBe(
-        'clouds.lab.extraParams.authUrl: must not end in the Keystone version: drop the trailing "/v3" (or "/v2.0"), pkgcloud appends "/v3/auth/tokens" itself',
-      );
-    },
-  );
+  it.each([
+    'https://keystone.example.com:5000/v3',
+    'https://keystone.example.com:5000/v3/',
+    'http://127.0.0.1:5000/v2.0',
+    'http://127.0.0.1:5000/v3/auth/tokens',
+  ])('refuses an authUrl with the Keystone version in it (%s) and says to drop it', (authUrl) => {
+    expect(problems(settings({ authUrl }))).toBe(
+      'clouds.lab.extraParams.authUrl: must not end in the Keystone version: drop the trailing "/v3" (or "/v2.0"), pkgcloud appends "/v3/auth/tokens" itself',
+    );
+  });
 
   it('refuses an authUrl that is not an http(s) URL', () => {
-    expect(problems(settings({ authUrl: 'keystone.example.com:5000' }))).toMatch(/extraParams\.authUrl: must be an http\(s\) URL/);
+    expect(problems(settings({ authUrl: 'keystone.example.com:5000' }))).toMatch(
+      /extraParams\.authUrl: must be an http\(s\) URL/,
+    );
   });
 
   it('requires the region, and a project name or id, reporting both at once', () => {
@@ -80,7 +91,9 @@ describe('openstack settings', () => {
   });
 
   it('requires the user and password, and an authUrl', () => {
-    expect(problems({ engine: 'openstack', timeoutMs: 5000, extraParams: { region: 'RegionOne', projectName: 'demo' } })).toBe(
+    expect(
+      problems({ engine: 'openstack', timeoutMs: 5000, extraParams: { region: 'RegionOne', projectName: 'demo' } }),
+    ).toBe(
       [
         'clouds.lab.user: is required: the Keystone user name',
         'clouds.lab.password: is required: the Keystone password (e.g. "${OS_PASSWORD}")',
@@ -90,7 +103,9 @@ describe('openstack settings', () => {
   });
 
   it("points pkgcloud's own option names to the ones read here", () => {
-    const text = problems(settings({ projectName: undefined, tenantName: 'demo', domainName: 'Default', password: 'x' }));
+    const text = problems(
+      settings({ projectName: undefined, tenantName: 'demo', domainName: 'Default', password: 'x' }),
+    );
     expect(text).toContain('clouds.lab.extraParams.tenantName: is not read here: use projectName');
     expect(text).toContain('clouds.lab.extraParams.domainName: is not read here: use userDomainName');
     expect(text).toContain('clouds.lab.extraParams.password: is not read here: use the cloud\'s "password" setting');
@@ -100,7 +115,9 @@ describe('openstack settings', () => {
 
   it('refuses unknown keys and a keystoneVersion it cannot speak', () => {
     expect(problems(settings({ regoin: 'RegionOne' }))).toBe('clouds.lab.extraParams: Unrecognized key: "regoin"');
-    expect(problems(settings({ keystoneVersion: 'v4' }))).toBe('clouds.lab.extraParams.keystoneVersion: must be "v3" (the default) or "v2.0"');
+    expect(problems(settings({ keystoneVersion: 'v4' }))).toBe(
+      'clouds.lab.extraParams.keystoneVersion: must be "v3" (the default) or "v2.0"',
+    );
   });
 
   it('is what the factory uses: a bad cloud stops the boot with the field named', () => {
@@ -109,8 +126,17 @@ describe('openstack settings', () => {
     expect(() => factory.create('lab', settings({ authUrl: 'http://127.0.0.1:5000/v3' }) as any)).toThrow(
       /clouds\.lab\.extraParams\.authUrl: must not end in the Keystone version: drop the trailing "\/v3"/,
     );
-    const driver = factory.create('lab', settings({}) as any);
+    const driver = factory.create('lab', settings({}));
     expect(driver.engine).toBe('openstack');
-    expect(driver.capabilities).toEqual({ reboot: true, start: true, stop: true, keyPairs: true, importKeyPair: true, locations: true, userData: true, metadata: true });
+    expect(driver.capabilities).toEqual({
+      reboot: true,
+      start: true,
+      stop: true,
+      keyPairs: true,
+      importKeyPair: true,
+      locations: true,
+      userData: true,
+      metadata: true,
+    });
   });
 });

@@ -19,8 +19,7 @@ const required = (what: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? `is required: ${what}` : `must be a string: ${what}`;
 
 /** A key people copy from pkgcloud or clouds.yaml that this driver spells differently. */
-const renamed = (instead: string) =>
-  z.never({ error: `is not read here: use ${instead}` }).optional();
+const renamed = (instead: string) => z.never({ error: `is not read here: use ${instead}` }).optional();
 
 const extraParams = z
   .object({
@@ -28,9 +27,12 @@ const extraParams = z
       .string({ error: required('the Keystone URL, e.g. "https://keystone.example.com:5000"') })
       .regex(/^https?:\/\/[^\s/]+/i, 'must be an http(s) URL, e.g. "https://keystone.example.com:5000"')
       .refine((url) => !/\/v(3|2\.0)(\/.*)?$/i.test(url.replace(/\/+$/, '')), {
-        message: 'must not end in the Keystone version: drop the trailing "/v3" (or "/v2.0"), pkgcloud appends "/v3/auth/tokens" itself',
+        message:
+          'must not end in the Keystone version: drop the trailing "/v3" (or "/v2.0"), pkgcloud appends "/v3/auth/tokens" itself',
       }),
-    region: z.string({ error: required('the region of the compute endpoint in the Keystone catalog, e.g. "RegionOne"') }).min(1, 'must not be empty'),
+    region: z
+      .string({ error: required('the region of the compute endpoint in the Keystone catalog, e.g. "RegionOne"') })
+      .min(1, 'must not be empty'),
     projectName: z.string().min(1, 'must not be empty').optional(),
     projectId: z.string().min(1, 'must not be empty').optional(),
     userDomainName: z.string().min(1, 'must not be empty').default('Default'),
@@ -55,23 +57,23 @@ const extraParams = z
 export const openstackOptionsSchema = z
   .object({
     user: z.string({ error: required('the Keystone user name') }).min(1, 'must not be empty'),
-    password: z.string({ error: required('the Keystone password (e.g. "${OS_PASSWORD}")') }).min(1, 'must not be empty'),
+    password: z
+      .string({ error: required('the Keystone password (e.g. "${OS_PASSWORD}")') })
+      .min(1, 'must not be empty'),
     extraParams,
   })
-  .transform(
-    ({ user, password, extraParams: p }): OpenstackOptions => ({
-      user,
-      password,
-      authUrl: p.authUrl.replace(/\/+$/, ''),
-      region: p.region,
-      ...(p.projectName !== undefined ? { projectName: p.projectName } : {}),
-      ...(p.projectId !== undefined ? { projectId: p.projectId } : {}),
-      userDomainName: p.userDomainName,
-      projectDomainName: p.projectDomainName,
-      keystoneVersion: p.keystoneVersion,
-      ...(p.strictSSL !== undefined ? { strictSSL: p.strictSSL } : {}),
-    }),
-  );
+  .transform(({ user, password, extraParams: p }): OpenstackOptions => ({
+    user,
+    password,
+    authUrl: p.authUrl.replace(/\/+$/, ''),
+    region: p.region,
+    ...(p.projectName !== undefined ? { projectName: p.projectName } : {}),
+    ...(p.projectId !== undefined ? { projectId: p.projectId } : {}),
+    userDomainName: p.userDomainName,
+    projectDomainName: p.projectDomainName,
+    keystoneVersion: p.keystoneVersion,
+    ...(p.strictSSL !== undefined ? { strictSSL: p.strictSSL } : {}),
+  }));
 
 /** pkgcloud's createClient options for these settings (it reads tenantName, not projectName). */
 export function pkgcloudOptions(o: OpenstackOptions): Record<string, unknown> {
@@ -84,7 +86,9 @@ export function pkgcloudOptions(o: OpenstackOptions): Record<string, unknown> {
     region: o.region,
     domainName: o.userDomainName,
     // A project id is unique on its own; a project name needs its domain (else Keystone answers 400).
-    ...(o.projectId !== undefined ? { tenantId: o.projectId } : { tenantName: o.projectName, projectDomainName: o.projectDomainName }),
+    ...(o.projectId !== undefined
+      ? { tenantId: o.projectId }
+      : { tenantName: o.projectName, projectDomainName: o.projectDomainName }),
     ...(o.strictSSL !== undefined ? { strictSSL: o.strictSSL } : {}),
   };
 }

@@ -60,7 +60,9 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
           expires_at: new Date(now + lifetimeMs).toISOString(),
           project: { id: 'p-1', name: 'demo' },
           user: { id: 'u-1', name: 'demo' },
-          catalog: [{ type: 'compute', name: 'nova', endpoints: [{ interface: 'public', region, url: `${fx.url}/v2.1` }] }],
+          catalog: [
+            { type: 'compute', name: 'nova', endpoints: [{ interface: 'public', region, url: `${fx.url}/v2.1` }] },
+          ],
         },
       };
     },
@@ -79,7 +81,11 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   /** Keystone issues tok-1, tok-2, ... (the header can't vary per answer, so one route per token). */
   const issueTokens = (count: number, lifetimeMs?: number) => {
     for (let i = count; i >= 1; i--) {
-      fx.on({ ...keystone(lifetimeMs), headers: { 'x-subject-token': `tok-${i}` }, times: i === count ? undefined : 1 });
+      fx.on({
+        ...keystone(lifetimeMs),
+        headers: { 'x-subject-token': `tok-${i}` },
+        times: i === count ? undefined : 1,
+      });
     }
   };
 
@@ -100,7 +106,9 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       method: 'GET',
       path: '/v2.1/flavors/detail',
       expect: (req) => expect(req.headers['x-auth-token']).toBe('tok-1'),
-      body: { flavors: [{ id: '1', name: 'm1.tiny', ram: 512, disk: 1, vcpus: 1, swap: '', 'OS-FLV-EXT-DATA:ephemeral': 0 }] },
+      body: {
+        flavors: [{ id: '1', name: 'm1.tiny', ram: 512, disk: 1, vcpus: 1, swap: '', 'OS-FLV-EXT-DATA:ephemeral': 0 }],
+      },
     });
     await Promise.all([driver.connect(), driver.listSizes(), driver.listSizes(), driver.listSizes()]);
     expect(await driver.listSizes()).toEqual([
@@ -110,7 +118,10 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     expect(logins).toHaveLength(1);
     expect(logins[0].json).toEqual({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'demo', password: PASSWORD, domain: { name: 'Default' } } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'demo', password: PASSWORD, domain: { name: 'Default' } } },
+        },
         scope: { project: { name: 'demo', domain: { name: 'Default' } } },
         // pkgcloud also adds its v2.0 field; Keystone v3 ignores it.
         tenantName: 'demo',
@@ -129,7 +140,11 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     await new Promise((r) => setTimeout(r, 350));
     await driver.listKeyPairs();
     expect(tokens).toBe(2);
-    expect(fx.received('GET', '/v2.1/os-keypairs').map((r) => r.headers['x-auth-token'])).toEqual(['tok-1', 'tok-1', 'tok-2']);
+    expect(fx.received('GET', '/v2.1/os-keypairs').map((r) => r.headers['x-auth-token'])).toEqual([
+      'tok-1',
+      'tok-1',
+      'tok-2',
+    ]);
     fx.assertClean();
   });
 
@@ -142,14 +157,27 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   });
 
   it('reports rejected credentials as auth_failed, without the password', async () => {
-    fx.on({ method: 'POST', path: '/v3/auth/tokens', status: 401, body: { error: { code: 401, message: 'The request you have made requires authentication.' } } });
+    fx.on({
+      method: 'POST',
+      path: '/v3/auth/tokens',
+      status: 401,
+      body: { error: { code: 401, message: 'The request you have made requires authentication.' } },
+    });
     const error = await failure(driver.listImages());
-    expect([error.kind, error.message]).toEqual(['auth_failed', 'log in to Keystone: credentials rejected by the cloud (HTTP 401)']);
+    expect([error.kind, error.message]).toEqual([
+      'auth_failed',
+      'log in to Keystone: credentials rejected by the cloud (HTTP 401)',
+    ]);
     expect(JSON.stringify({ message: error.message })).not.toContain(PASSWORD);
   });
 
   it('explains a Keystone 404 (wrong authUrl) and a region missing from the catalog', async () => {
-    fx.on({ method: 'POST', path: '/v3/auth/tokens', status: 404, body: { error: { code: 404, message: 'Not Found' } } });
+    fx.on({
+      method: 'POST',
+      path: '/v3/auth/tokens',
+      status: 404,
+      body: { error: { code: 404, message: 'Not Found' } },
+    });
     const notFound = await failure(driver.connect());
     expect([notFound.kind, notFound.message]).toEqual([
       'unavailable',
@@ -169,7 +197,13 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     issueTokens(2);
     fx.on(
       { method: 'GET', path: '/v2.1/servers/s-1', body: { server: server('s-1') } },
-      { method: 'GET', path: '/v2.1/servers/s-1', status: 401, times: 1, body: { error: { code: 401, message: 'expired' } } },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-1',
+        status: 401,
+        times: 1,
+        body: { error: { code: 401, message: 'expired' } },
+      },
     );
     expect((await driver.getNode('s-1')).state).toBe('running');
     expect(fx.received('GET', '/v2.1/servers/s-1').map((r) => r.headers['x-auth-token'])).toEqual(['tok-1', 'tok-2']);
@@ -180,11 +214,20 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   it('does not replay a write Nova refused with 401, and logs in afresh for the next call', async () => {
     issueTokens(2);
     fx.on({ method: 'DELETE', path: '/v2.1/servers/s-1', status: 204 });
-    fx.on({ method: 'DELETE', path: '/v2.1/servers/s-1', status: 401, times: 1, body: { error: { code: 401, message: 'expired' } } });
+    fx.on({
+      method: 'DELETE',
+      path: '/v2.1/servers/s-1',
+      status: 401,
+      times: 1,
+      body: { error: { code: 401, message: 'expired' } },
+    });
     expect((await failure(driver.destroyNode('s-1'))).kind).toBe('auth_failed');
     expect(fx.received('DELETE', '/v2.1/servers/s-1')).toHaveLength(1);
     await driver.destroyNode('s-1');
-    expect(fx.received('DELETE', '/v2.1/servers/s-1').map((r) => r.headers['x-auth-token'])).toEqual(['tok-1', 'tok-2']);
+    expect(fx.received('DELETE', '/v2.1/servers/s-1').map((r) => r.headers['x-auth-token'])).toEqual([
+      'tok-1',
+      'tok-2',
+    ]);
     fx.assertClean();
   });
 
@@ -199,7 +242,9 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       const last = servers[servers.length - 1];
       return {
         servers,
-        ...(servers.length === limit && last ? { servers_links: [{ rel: 'next', href: `${fx.url}/v2.1/servers/detail?limit=${limit}&marker=${last.id}` }] } : {}),
+        ...(servers.length === limit && last
+          ? { servers_links: [{ rel: 'next', href: `${fx.url}/v2.1/servers/detail?limit=${limit}&marker=${last.id}` }] }
+          : {}),
       };
     };
 
@@ -266,7 +311,18 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
           }),
         body: { server: { id: 's-new', adminPass: 'generated-secret', links: [] } },
       },
-      { method: 'GET', path: '/v2.1/servers/s-new', body: { server: server('s-new', { name: 'web-1', status: 'BUILD', 'OS-EXT-STS:task_state': 'scheduling', 'OS-EXT-AZ:availability_zone': '' }) } },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-new',
+        body: {
+          server: server('s-new', {
+            name: 'web-1',
+            status: 'BUILD',
+            'OS-EXT-STS:task_state': 'scheduling',
+            'OS-EXT-AZ:availability_zone': '',
+          }),
+        },
+      },
     );
     const node = await driver.createNode({
       name: 'web-1',
@@ -278,7 +334,14 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       metadata: { team: 'web' },
       networks: ['net-1', 'net-2'],
     });
-    expect(node).toMatchObject({ id: 's-new', name: 'web-1', state: 'pending', imageId: 'img-1', sizeId: '1', locationId: null });
+    expect(node).toMatchObject({
+      id: 's-new',
+      name: 'web-1',
+      state: 'pending',
+      imageId: 'img-1',
+      sizeId: '1',
+      locationId: null,
+    });
     expect(JSON.stringify(node)).not.toContain('generated-secret');
     fx.assertClean();
   });
@@ -302,21 +365,57 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
 
   it('refuses user data Nova would refuse, without calling it', async () => {
     issueTokens(1);
-    const error = await failure(driver.createNode({ name: 'big', image: 'img-1', size: '1', userData: 'x'.repeat(50_000) }));
-    expect([error.kind, error.message]).toEqual(['invalid_request', 'create node: user data is 66668 bytes once base64-encoded; Nova takes at most 65535']);
+    const error = await failure(
+      driver.createNode({ name: 'big', image: 'img-1', size: '1', userData: 'x'.repeat(50_000) }),
+    );
+    expect([error.kind, error.message]).toEqual([
+      'invalid_request',
+      'create node: user data is 66668 bytes once base64-encoded; Nova takes at most 65535',
+    ]);
     expect(fx.received('POST', '/v2.1/servers')).toHaveLength(0);
   });
 
   it.each([
     [400, { badRequest: { code: 400, message: 'Flavor 999 could not be found.' } }, 'invalid_reference'],
     [400, { badRequest: { code: 400, message: 'Can not find requested image' } }, 'invalid_reference'],
-    [400, { badRequest: { code: 400, message: "Invalid input for field/attribute imageRef. Value: x. 'x' is not valid under any of the given schemas" } }, 'invalid_reference'],
+    [
+      400,
+      {
+        badRequest: {
+          code: 400,
+          message:
+            "Invalid input for field/attribute imageRef. Value: x. 'x' is not valid under any of the given schemas",
+        },
+      },
+      'invalid_reference',
+    ],
     [400, { badRequest: { code: 400, message: 'Invalid key_name provided.' } }, 'invalid_reference'],
     [400, { badRequest: { code: 400, message: 'Network 1111 could not be found.' } }, 'invalid_reference'],
-    [400, { badRequest: { code: 400, message: 'The requested availability zone is not available' } }, 'invalid_reference'],
-    [400, { badRequest: { code: 400, message: "Invalid input for field/attribute name. Value: . '' is too short" } }, 'invalid_request'],
-    [403, { forbidden: { code: 403, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances' } }, 'quota_exceeded'],
-    [403, { forbidden: { code: 403, message: 'Policy does not allow os_compute_api:servers:create to be performed.' } }, 'auth_failed'],
+    [
+      400,
+      { badRequest: { code: 400, message: 'The requested availability zone is not available' } },
+      'invalid_reference',
+    ],
+    [
+      400,
+      { badRequest: { code: 400, message: "Invalid input for field/attribute name. Value: . '' is too short" } },
+      'invalid_request',
+    ],
+    [
+      403,
+      {
+        forbidden: {
+          code: 403,
+          message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances',
+        },
+      },
+      'quota_exceeded',
+    ],
+    [
+      403,
+      { forbidden: { code: 403, message: 'Policy does not allow os_compute_api:servers:create to be performed.' } },
+      'auth_failed',
+    ],
     [413, { overLimit: { code: 413, message: 'Quota exceeded for cores' } }, 'quota_exceeded'],
     [413, { overLimit: { code: 413, message: 'This request was rate-limited.' } }, 'rate_limited'],
     [500, { computeFault: { code: 500, message: 'Unexpected API Error.' } }, 'unavailable'],
@@ -331,12 +430,33 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   it('maps 404, 409 and 429 (with Retry-After) on node operations', async () => {
     issueTokens(1);
     fx.on(
-      { method: 'GET', path: '/v2.1/servers/gone', status: 404, body: { itemNotFound: { code: 404, message: 'Instance gone could not be found.' } } },
-      { method: 'POST', path: '/v2.1/servers/s-1/action', status: 409, body: { conflictingRequest: { code: 409, message: "Cannot 'stop' instance s-1 while it is in vm_state stopped" } } },
-      { method: 'GET', path: '/v2.1/servers/detail', status: 429, headers: { 'retry-after': '7' }, body: { overLimit: { code: 429, message: 'Too many requests' } } },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/gone',
+        status: 404,
+        body: { itemNotFound: { code: 404, message: 'Instance gone could not be found.' } },
+      },
+      {
+        method: 'POST',
+        path: '/v2.1/servers/s-1/action',
+        status: 409,
+        body: {
+          conflictingRequest: { code: 409, message: "Cannot 'stop' instance s-1 while it is in vm_state stopped" },
+        },
+      },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/detail',
+        status: 429,
+        headers: { 'retry-after': '7' },
+        body: { overLimit: { code: 429, message: 'Too many requests' } },
+      },
     );
     const notFound = await failure(driver.getNode('gone'));
-    expect([notFound.kind, notFound.message]).toEqual(['not_found', 'get node: the cloud answered HTTP 404: Instance gone could not be found.']);
+    expect([notFound.kind, notFound.message]).toEqual([
+      'not_found',
+      'get node: the cloud answered HTTP 404: Instance gone could not be found.',
+    ]);
     expect((await failure(driver.nodeAction('s-1', 'stop'))).kind).toBe('conflict');
     const limited = await failure(driver.listNodes({ limit: 10 }));
     expect([limited.kind, limited.options.retryAfterSeconds]).toEqual(['rate_limited', 7]);
@@ -348,7 +468,11 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     const bodies: unknown[] = [];
     fx.on(
       { method: 'POST', path: '/v2.1/servers/s-1/action', status: 202, expect: (req) => void bodies.push(req.json) },
-      { method: 'GET', path: '/v2.1/servers/s-1', body: { server: server('s-1', { 'OS-EXT-STS:task_state': 'powering-off' }) } },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-1',
+        body: { server: server('s-1', { 'OS-EXT-STS:task_state': 'powering-off' }) },
+      },
     );
     for (const action of ['reboot', 'stop', 'start'] as const) {
       expect((await driver.nodeAction('s-1', action)).state).toBe('stopping');
@@ -360,7 +484,12 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   it('escapes ids and names in paths', async () => {
     issueTokens(1);
     fx.on(
-      { method: 'GET', path: '/v2.1/servers/..%2Fflavors', status: 404, body: { itemNotFound: { code: 404, message: 'nope' } } },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/..%2Fflavors',
+        status: 404,
+        body: { itemNotFound: { code: 404, message: 'nope' } },
+      },
       { method: 'DELETE', path: '/v2.1/os-keypairs/my%20key', status: 202 },
     );
     expect((await failure(driver.getNode('../flavors'))).kind).toBe('not_found');
@@ -372,13 +501,21 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     issueTokens(1);
     const keypair = { name: 'deploy', public_key: 'ssh-ed25519 AAAA deploy', fingerprint: 'aa:bb', user_id: 'u-1' };
     fx.on(
-      { method: 'POST', path: '/v2.1/os-keypairs', expect: (req) => expect(req.json).toEqual({ keypair: { name: 'deploy', public_key: keypair.public_key } }), body: { keypair } },
+      {
+        method: 'POST',
+        path: '/v2.1/os-keypairs',
+        expect: (req) => expect(req.json).toEqual({ keypair: { name: 'deploy', public_key: keypair.public_key } }),
+        body: { keypair },
+      },
       { method: 'GET', path: '/v2.1/os-keypairs', body: { keypairs: [{ keypair }] } },
       {
         method: 'GET',
         path: '/v2.1/images/detail',
         when: (req) => !req.query.get('marker'),
-        body: { images: [{ id: 'i-1', name: 'one', status: 'ACTIVE' }], images_links: [{ rel: 'next', href: `${fx.url}/v2.1/images/detail?marker=i-1` }] },
+        body: {
+          images: [{ id: 'i-1', name: 'one', status: 'ACTIVE' }],
+          images_links: [{ rel: 'next', href: `${fx.url}/v2.1/images/detail?marker=i-1` }],
+        },
       },
       {
         method: 'GET',
@@ -387,8 +524,14 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
         body: { images: [{ id: 'i-2', name: 'two', status: 'ACTIVE', minDisk: 1, minRam: 64 }] },
       },
     );
-    expect(await driver.importKeyPair('deploy', keypair.public_key)).toEqual({ name: 'deploy', fingerprint: 'aa:bb', publicKey: keypair.public_key });
-    expect(await driver.listKeyPairs()).toEqual([{ name: 'deploy', fingerprint: 'aa:bb', publicKey: keypair.public_key }]);
+    expect(await driver.importKeyPair('deploy', keypair.public_key)).toEqual({
+      name: 'deploy',
+      fingerprint: 'aa:bb',
+      publicKey: keypair.public_key,
+    });
+    expect(await driver.listKeyPairs()).toEqual([
+      { name: 'deploy', fingerprint: 'aa:bb', publicKey: keypair.public_key },
+    ]);
     expect(await driver.listImages()).toEqual([
       { id: 'i-1', name: 'one', extra: { status: 'ACTIVE' } },
       { id: 'i-2', name: 'two', extra: { status: 'ACTIVE', minDiskGiB: 1, minRamMiB: 64 } },
@@ -401,11 +544,25 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     fx.on({
       method: 'GET',
       path: '/v2.1/os-availability-zone',
-      body: { availabilityZoneInfo: [{ zoneName: 'az-1', zoneState: { available: true } }, { zoneName: 'az-down', zoneState: { available: false } }] },
+      body: {
+        availabilityZoneInfo: [
+          { zoneName: 'az-1', zoneState: { available: true } },
+          { zoneName: 'az-down', zoneState: { available: false } },
+        ],
+      },
     });
-    expect(await driver.listLocations()).toEqual([{ id: 'az-1', name: 'az-1', country: null, extra: { region: 'RegionOne', kind: 'availability-zone' } }]);
-    fx.on({ method: 'GET', path: '/v2.1/os-availability-zone', status: 403, body: { forbidden: { code: 403, message: 'Policy does not allow' } } });
-    expect(await driver.listLocations()).toEqual([{ id: 'RegionOne', name: 'RegionOne', country: null, extra: { region: 'RegionOne', kind: 'region' } }]);
+    expect(await driver.listLocations()).toEqual([
+      { id: 'az-1', name: 'az-1', country: null, extra: { region: 'RegionOne', kind: 'availability-zone' } },
+    ]);
+    fx.on({
+      method: 'GET',
+      path: '/v2.1/os-availability-zone',
+      status: 403,
+      body: { forbidden: { code: 403, message: 'Policy does not allow' } },
+    });
+    expect(await driver.listLocations()).toEqual([
+      { id: 'RegionOne', name: 'RegionOne', country: null, extra: { region: 'RegionOne', kind: 'region' } },
+    ]);
   });
 
   it('maps a slow Nova to timeout and an unreachable one to unavailable', async () => {
@@ -423,7 +580,10 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     });
     const offline = makeDriver({ authUrl: `http://127.0.0.1:${port}` });
     const down = await failure(offline.connect());
-    expect([down.kind, down.message]).toEqual(['unavailable', 'log in to Keystone: cannot reach the cloud (ECONNREFUSED)']);
+    expect([down.kind, down.message]).toEqual([
+      'unavailable',
+      'log in to Keystone: cannot reach the cloud (ECONNREFUSED)',
+    ]);
     await offline.close();
   });
 });

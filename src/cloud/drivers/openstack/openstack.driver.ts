@@ -11,7 +11,13 @@ import type {
   Page,
   PageRequest,
 } from '../../driver/compute-driver';
-import { isoOrNull, numberOrNull, PkgcloudDriver, PkgcloudDriverSettings, stringRecord } from '../pkgcloud/pkgcloud.driver';
+import {
+  isoOrNull,
+  numberOrNull,
+  PkgcloudDriver,
+  PkgcloudDriverSettings,
+  stringRecord,
+} from '../pkgcloud/pkgcloud.driver';
 import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
 import { novaAddresses } from './openstack-addresses';
 import { keystoneError, novaError } from './openstack-errors';
@@ -73,6 +79,8 @@ export class OpenstackDriver extends PkgcloudDriver {
     if (!this.authenticating) {
       const ms = this.settings.timeoutMs;
       const attempt: Promise<void> = withTimeout(
+        // pkgcloud hands back its own error objects; they are classified where the call is made.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         new Promise<void>((resolve, reject) => this.client.auth((err: unknown) => (err ? reject(err) : resolve()))),
         ms,
         () => new CloudError('timeout', `log in to Keystone: no answer within ${ms} ms`),
@@ -118,7 +126,11 @@ export class OpenstackDriver extends PkgcloudDriver {
    * expired early): the token is dropped, and reads log in again and retry once. Writes are not
    * replayed; the next call logs in afresh.
    */
-  private async nova(operation: string, request: ProviderRequest, kind: 'read' | 'write' = 'read'): Promise<ProviderResponse> {
+  private async nova(
+    operation: string,
+    request: ProviderRequest,
+    kind: 'read' | 'write' = 'read',
+  ): Promise<ProviderResponse> {
     await this.ensureToken();
     let token = this.currentToken();
     let response = await this.send(operation, request);
@@ -140,13 +152,16 @@ export class OpenstackDriver extends PkgcloudDriver {
     return novaError(err, operation);
   }
 
-
   /** Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at max_limit). */
   private async listAll(operation: string, path: string, key: string): Promise<any[]> {
     const items: any[] = [];
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const body = jsonObject(operation, await this.nova(operation, { path, ...(marker ? { qs: { marker } } : {}) }), key);
+      const body = jsonObject(
+        operation,
+        await this.nova(operation, { path, ...(marker ? { qs: { marker } } : {}) }),
+        key,
+      );
       const batch: any[] = Array.isArray(body[key]) ? body[key] : [];
       items.push(...batch);
       const next = nextMarker(body[`${key}_links`]);
@@ -186,13 +201,21 @@ export class OpenstackDriver extends PkgcloudDriver {
   }
 
   override async getNode(id: string): Promise<CloudNode> {
-    const body = jsonObject('get node', await this.nova('get node', { path: `servers/${encodeURIComponent(id)}` }), 'server');
+    const body = jsonObject(
+      'get node',
+      await this.nova('get node', { path: `servers/${encodeURIComponent(id)}` }),
+      'server',
+    );
     return this.toNode(body.server);
   }
 
   /** Creates, then reads the server once: Nova's create answer has an id but no status. */
   override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
-    const response = await this.nova('create node', { method: 'POST', path: 'servers', body: { server: this.serverBody(request) } }, 'write');
+    const response = await this.nova(
+      'create node',
+      { method: 'POST', path: 'servers', body: { server: this.serverBody(request) } },
+      'write',
+    );
     const id = String(jsonObject('create node', response, 'server').server?.id ?? '');
     if (!id) throw new CloudError('unavailable', 'create node: the cloud accepted the server but sent no id');
     try {
@@ -219,7 +242,10 @@ export class OpenstackDriver extends PkgcloudDriver {
     if (request.userData) {
       const encoded = Buffer.from(request.userData, 'utf8').toString('base64');
       if (encoded.length > USER_DATA_MAX) {
-        throw new CloudError('invalid_request', `create node: user data is ${encoded.length} bytes once base64-encoded; Nova takes at most ${USER_DATA_MAX}`);
+        throw new CloudError(
+          'invalid_request',
+          `create node: user data is ${encoded.length} bytes once base64-encoded; Nova takes at most ${USER_DATA_MAX}`,
+        );
       }
       server.user_data = encoded;
     }
@@ -260,14 +286,25 @@ export class OpenstackDriver extends PkgcloudDriver {
   override async listLocations(): Promise<CloudLocation[]> {
     let zones: any[] = [];
     try {
-      const body = jsonObject('list locations', await this.nova('list locations', { path: 'os-availability-zone' }), 'availabilityZoneInfo');
+      const body = jsonObject(
+        'list locations',
+        await this.nova('list locations', { path: 'os-availability-zone' }),
+        'availabilityZoneInfo',
+      );
       zones = Array.isArray(body.availabilityZoneInfo) ? body.availabilityZoneInfo : [];
     } catch (error) {
       if (!(CloudError.is(error) && (error.kind === 'not_found' || error.kind === 'auth_failed'))) throw error;
     }
     const available = zones.filter((z) => z?.zoneName && z.zoneState?.available !== false);
     if (!available.length) {
-      return [{ id: this.options.region, name: this.options.region, country: null, extra: { region: this.options.region, kind: 'region' } }];
+      return [
+        {
+          id: this.options.region,
+          name: this.options.region,
+          country: null,
+          extra: { region: this.options.region, kind: 'region' },
+        },
+      ];
     }
     return available.map((z) => ({
       id: String(z.zoneName),

@@ -1,7 +1,15 @@
 import { CloudError, CloudErrorKind } from '../../driver/cloud-error';
 
 const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'TimeoutError']);
-const NETWORK_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', 'EPIPE', 'NetworkingError']);
+const NETWORK_DOWN = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'EPIPE',
+  'NetworkingError',
+]);
 
 /**
  * Turns what pkgcloud hands a callback (HTTP errors with statusCode and a parsed body, raw socket
@@ -13,10 +21,14 @@ export function toCloudError(err: any, operation: string): CloudError {
   const code: string | undefined = typeof err?.code === 'string' ? err.code : undefined;
   const message = providerMessage(err);
 
-  if (code && NETWORK_TIMEOUT.has(code)) return new CloudError('timeout', `${operation}: no answer from the cloud in time`, { cause: err });
-  if (code && NETWORK_DOWN.has(code) && !status) return new CloudError('unavailable', `${operation}: cannot reach the cloud (${code})`, { cause: err });
+  if (code && NETWORK_TIMEOUT.has(code))
+    return new CloudError('timeout', `${operation}: no answer from the cloud in time`, { cause: err });
+  if (code && NETWORK_DOWN.has(code) && !status)
+    return new CloudError('unavailable', `${operation}: cannot reach the cloud (${code})`, { cause: err });
   if (!status) {
-    return new CloudError('unavailable', `${operation}: the cloud failed${message ? `: ${message}` : ''}`, { cause: err });
+    return new CloudError('unavailable', `${operation}: the cloud failed${message ? `: ${message}` : ''}`, {
+      cause: err,
+    });
   }
   const kind = kindForStatus(status, message);
   const retryAfterSeconds = kind === 'rate_limited' ? retryAfter(err) : undefined;
@@ -45,7 +57,7 @@ export function providerMessage(err: any): string {
   const candidates: unknown[] = [];
   const body = err?.result ?? err?.body;
   if (body && typeof body === 'object') {
-    candidates.push((body as any).message, (body as any).error_message, (body as any).error?.message);
+    candidates.push(body.message, body.error_message, body.error?.message);
     for (const value of Object.values(body)) {
       if (value && typeof value === 'object') candidates.push((value as any).message);
     }

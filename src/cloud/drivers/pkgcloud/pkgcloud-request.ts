@@ -34,7 +34,7 @@ export function providerRequest(client: ComputeClient, request: ProviderRequest)
         // pkgcloud's own HTTP error (a listed failCode, or a login answer): still an answer.
         resolve({ status: err.statusCode, headers: err.headers ?? {}, body: err.result });
       } else if (err) {
-        reject(err);
+        reject(err as Error);
       } else {
         resolve({ status: Number(res?.statusCode ?? 0), headers: res?.headers ?? {}, body });
       }
@@ -51,7 +51,11 @@ export function providerRequest(client: ComputeClient, request: ProviderRequest)
 }
 
 /** The shape toCloudError reads (statusCode, headers, result), for a provider answer with an error status. */
-export function asHttpError(response: ProviderResponse): { statusCode: number; headers: Record<string, unknown>; result: unknown } {
+export function asHttpError(response: ProviderResponse): {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  result: unknown;
+} {
   return { statusCode: response.status, headers: response.headers, result: response.body };
 }
 
@@ -62,7 +66,10 @@ export function asHttpError(response: ProviderResponse): { statusCode: number; h
 export function jsonObject(operation: string, response: ProviderResponse, key?: string): Record<string, any> {
   const body = response.body as Record<string, any> | null;
   const ok =
-    body !== null && typeof body === 'object' && !Array.isArray(body) && (key === undefined || (body[key] !== null && typeof body[key] === 'object'));
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body) &&
+    (key === undefined || (body[key] !== null && typeof body[key] === 'object'));
   if (!ok) throw unreadable(operation, response.status);
   return body;
 }
@@ -74,14 +81,17 @@ export function listOf(operation: string, value: unknown): any[] {
 }
 
 export function unreadable(operation: string, status?: number): CloudError {
-  return new CloudError('unavailable', `${operation}: the cloud sent an answer that could not be read${status ? ` (HTTP ${status})` : ''}`);
+  return new CloudError(
+    'unavailable',
+    `${operation}: the cloud sent an answer that could not be read${status ? ` (HTTP ${status})` : ''}`,
+  );
 }
 
 /** A header's value as one string (node lowercases names; repeated headers come as arrays). */
 export function header(headers: Record<string, unknown>, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
-  return value == null ? undefined : String(value);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }
 
 /** Seconds to wait from a Retry-After header: delta-seconds or an HTTP date. */

@@ -251,7 +251,7 @@ export abstract class PkgcloudDriver implements ComputeDriver {
 
 function ips(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
-  return list.map((a) => (typeof a === 'string' ? a : (a as any)?.addr)).filter((a): a is string => typeof a === 'string');
+  return list.map((a) => (typeof a === 'string' ? a : a?.addr)).filter((a): a is string => typeof a === 'string');
 }
 
 /** A Nova-style flavor (id, name, ram MiB, disk GiB, vcpus) as a size; no price, no extras. */

@@ -1,6 +1,10 @@
 import { classifyRackspace } from './rackspace-errors';
 
-const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => ({ statusCode, headers, result: body });
+const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => ({
+  statusCode,
+  headers,
+  result: body,
+});
 
 describe('classifyRackspace', () => {
   it.each([
@@ -8,7 +12,16 @@ describe('classifyRackspace', () => {
     [400, { badRequest: { message: 'Invalid flavorRef provided.', code: 400 } }, 'invalid_reference'],
     [400, { badRequest: { message: 'Can not find requested image', code: 400 } }, 'invalid_reference'],
     [400, { badRequest: { message: "Flavor's disk is too small for requested image.", code: 400 } }, 'invalid_request'],
-    [413, { overLimit: { message: 'Quota exceeded for ram: Requested 4096, but already used 61440 of 65536 ram', code: 413 } }, 'quota_exceeded'],
+    [
+      413,
+      {
+        overLimit: {
+          message: 'Quota exceeded for ram: Requested 4096, but already used 61440 of 65536 ram',
+          code: 413,
+        },
+      },
+      'quota_exceeded',
+    ],
     [413, { overLimit: { message: 'OverLimit Retry...', code: 413 } }, 'rate_limited'],
     [429, { message: 'Too many requests' }, 'rate_limited'],
     [502, '<html>Bad Gateway</html>', 'unavailable'],
@@ -21,7 +34,8 @@ describe('classifyRackspace', () => {
   it('takes the wait from Retry-After (seconds or date), else from the body', () => {
     const now = Date.parse('2024-03-01T12:00:00Z');
     const limited = (headers: Record<string, string>, retryAfter?: string) =>
-      classifyRackspace(answer(413, { overLimit: { message: 'OverLimit Retry...', retryAfter } }, headers), 'op', now).options.retryAfterSeconds;
+      classifyRackspace(answer(413, { overLimit: { message: 'OverLimit Retry...', retryAfter } }, headers), 'op', now)
+        .options.retryAfterSeconds;
     expect(limited({ 'retry-after': '9' })).toBe(9);
     expect(limited({ 'retry-after': 'Fri, 01 Mar 2024 12:00:20 GMT' })).toBe(20);
     expect(limited({}, '2024-03-01T12:01:00Z')).toBe(60);

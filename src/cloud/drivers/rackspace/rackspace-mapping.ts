@@ -1,4 +1,11 @@
-import type { CloudImage, CloudKeyPair, CloudLocation, CloudNode, CloudSize, NodeState } from '../../driver/compute-driver';
+import type {
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  NodeState,
+} from '../../driver/compute-driver';
 import { flavorSize, isoOrNull, numberOrNull, stringRecord } from '../pkgcloud/pkgcloud.driver';
 
 /** Nova server status → v1 state (Rackspace Cloud Servers speaks Nova's v2 API). */
@@ -34,7 +41,11 @@ function taskState(task: unknown): NodeState | undefined {
 }
 
 export function serverState(server: any): NodeState {
-  return taskState(server?.['OS-EXT-STS:task_state']) ?? SERVER_STATES[String(server?.status ?? '').toUpperCase()] ?? 'unknown';
+  return (
+    taskState(server?.['OS-EXT-STS:task_state']) ??
+    SERVER_STATES[String(server?.status ?? '').toUpperCase()] ??
+    'unknown'
+  );
 }
 
 /** Rackspace names two networks `public` and `private` (ServiceNet); any other label is a private network. */

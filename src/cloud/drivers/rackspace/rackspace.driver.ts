@@ -14,7 +14,14 @@ import {
 } from '../../driver/compute-driver';
 import { withTimeout } from '../../driver/with-timeout';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, listOf, ProviderRequest, ProviderResponse, unreadable } from '../pkgcloud/pkgcloud-request';
+import {
+  asHttpError,
+  jsonObject,
+  listOf,
+  ProviderRequest,
+  ProviderResponse,
+  unreadable,
+} from '../pkgcloud/pkgcloud-request';
 import { classifyRackspace } from './rackspace-errors';
 import { toImage, toKeyPair, toLocation, toNode, toSize } from './rackspace-mapping';
 
@@ -122,7 +129,10 @@ export class RackspaceDriver extends PkgcloudDriver {
     const region = this.options.region;
     // One Rackspace endpoint serves one region: a different location needs its own cloud entry.
     if (request.location && request.location.toUpperCase() !== region) {
-      throw new CloudError('invalid_reference', `${operation}: this cloud works in region ${region}, not "${request.location}"; configure a cloud for that region`);
+      throw new CloudError(
+        'invalid_reference',
+        `${operation}: this cloud works in region ${region}, not "${request.location}"; configure a cloud for that region`,
+      );
     }
     const server = {
       name: request.name,
@@ -131,7 +141,9 @@ export class RackspaceDriver extends PkgcloudDriver {
       ...(request.keyName ? { key_name: request.keyName } : {}),
       ...(request.metadata && Object.keys(request.metadata).length ? { metadata: request.metadata } : {}),
       // Nova takes user data base64-encoded; Rackspace hands it to cloud-init through the config drive.
-      ...(request.userData !== undefined ? { user_data: Buffer.from(request.userData, 'utf8').toString('base64'), config_drive: true } : {}),
+      ...(request.userData !== undefined
+        ? { user_data: Buffer.from(request.userData, 'utf8').toString('base64'), config_drive: true }
+        : {}),
       ...(request.networks?.length ? { networks: request.networks.map((uuid) => ({ uuid })) } : {}),
     };
     const body = await this.json(operation, { method: 'POST', path: 'servers', body: { server } }, 'server');
@@ -154,8 +166,13 @@ export class RackspaceDriver extends PkgcloudDriver {
   }
 
   override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
-    if (action !== 'reboot') throw new CloudError('unsupported', `${action} of nodes is not supported by Rackspace Cloud Servers`);
-    await this.exchange('reboot node', { method: 'POST', path: `servers/${segment(id, 'server')}/action`, body: { reboot: { type: 'SOFT' } } });
+    if (action !== 'reboot')
+      throw new CloudError('unsupported', `${action} of nodes is not supported by Rackspace Cloud Servers`);
+    await this.exchange('reboot node', {
+      method: 'POST',
+      path: `servers/${segment(id, 'server')}/action`,
+      body: { reboot: { type: 'SOFT' } },
+    });
     return this.getNode(id);
   }
 
@@ -191,7 +208,11 @@ export class RackspaceDriver extends PkgcloudDriver {
   }
 
   override async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
-    const body = await this.json('import key pair', { method: 'POST', path: 'os-keypairs', body: { keypair: { name, public_key: publicKey } } }, 'keypair');
+    const body = await this.json(
+      'import key pair',
+      { method: 'POST', path: 'os-keypairs', body: { keypair: { name, public_key: publicKey } } },
+      'keypair',
+    );
     return toKeyPair(body.keypair);
   }
 

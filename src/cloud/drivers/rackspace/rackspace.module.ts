@@ -18,7 +18,10 @@ const options = z
         apiKey: z.string().min(1).optional(),
         authUrl: z
           .string()
-          .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, 'must be an http(s) URL such as https://identity.api.rackspacecloud.com')
+          .regex(
+            /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/,
+            'must be an http(s) URL such as https://identity.api.rackspacecloud.com',
+          )
           .optional(),
       })
       .strict(),
@@ -26,20 +29,26 @@ const options = z
   .superRefine((s, ctx) => {
     const apiKey = s.extraParams.apiKey;
     if (!s.password && !apiKey) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'a Rackspace API key is required: set password or extraParams.apiKey' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'a Rackspace API key is required: set password or extraParams.apiKey',
+      });
     } else if (s.password && apiKey && s.password !== apiKey) {
-      ctx.addIssue({ code: 'custom', path: ['extraParams', 'apiKey'], message: 'give the API key once: password and extraParams.apiKey differ' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['extraParams', 'apiKey'],
+        message: 'give the API key once: password and extraParams.apiKey differ',
+      });
     }
   })
-  .transform(
-    (s): RackspaceOptions => ({
-      username: s.user,
-      apiKey: (s.extraParams.apiKey ?? s.password)!,
-      region: s.extraParams.region.toUpperCase(),
-      // pkgcloud appends /v2.0/tokens itself.
-      authUrl: (s.extraParams.authUrl ?? DEFAULT_AUTH_URL).replace(/\/+$/, '').replace(/\/v2\.0$/, ''),
-    }),
-  );
+  .transform((s): RackspaceOptions => ({
+    username: s.user,
+    apiKey: (s.extraParams.apiKey ?? s.password)!,
+    region: s.extraParams.region.toUpperCase(),
+    // pkgcloud appends /v2.0/tokens itself.
+    authUrl: (s.extraParams.authUrl ?? DEFAULT_AUTH_URL).replace(/\/+$/, '').replace(/\/v2\.0$/, ''),
+  }));
 
 export const rackspaceDefinition: DriverDefinition<RackspaceOptions> = {
   engine: 'rackspace',
