@@ -16,6 +16,7 @@ import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
 import { setupOpenApi } from './openapi/openapi';
 import { registerAuth } from './security/auth.hook';
+import { securityHeaders } from './security/security-headers';
 
 export interface CreateAppOptions {
   /** Settings as an object (tests, embedding); otherwise read from config/ and the environment. */
@@ -71,17 +72,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerAccessLog(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
-  await app.register(helmet, {
-    // Swagger UI's page needs its own inline styles and data: images; everything else stays strict.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-      },
-    },
-  });
+  await app.register(helmet, securityHeaders(settings.http.tlsTerminated));
   if (settings.http.corsOrigins.length)
     app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });
 

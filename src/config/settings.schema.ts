@@ -53,6 +53,12 @@ const httpSchema = z
       .min(1024)
       .max(10 * 1024 * 1024)
       .default(256 * 1024),
+    /**
+     * Every client reaches the service through a TLS-terminating proxy or ingress: browsers are then
+     * told to upgrade to https (CSP upgrade-insecure-requests) and to stay there (HSTS). Off by
+     * default, because over plain HTTP on any host name but localhost that upgrade blanks Swagger UI.
+     */
+    tlsTerminated: z.boolean().default(false),
     /** Origins allowed by CORS; empty (the default) turns CORS off. */
     corsOrigins: z.array(z.string().min(1)).default([]),
     /** After SIGTERM: how long readiness says 503 while still serving, so load balancers stop sending. */

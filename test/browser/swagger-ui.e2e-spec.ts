@@ -1,14 +1,29 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
-import { startApp, TestApp } from '../support/app';
+import { call, startApp, TestApp } from '../support/app';
 
 /** Debian's chromium; .ci/run installs it. Set CHROMIUM_PATH to use another build. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * A host name that is not loopback, as an operator's browser would use: Chromium resolves it to
+ * 127.0.0.1 by its own rule, so nothing leaves the machine, yet the page is an ordinary non-secure
+ * origin (browsers treat localhost and 127.0.0.1 as secure and never upgrade them to https).
+ */
+const HOST_NAME = 'orchestrator.test';
+
+/** Set SWAGGER_UI_SCREENSHOT=docs/swagger-ui.png to refresh the README's picture from this run. */
+const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT;
+
 /** Swagger UI is the page people use: drive it as a person would, in a real headless browser. */
-describe('Swagger UI in a real browser', () => {
+describe('Swagger UI in a real browser, through a non-loopback host name', () => {
   let t: TestApp;
   let browser: Browser;
+  /** The service as the browser sees it: http://orchestrator.test:<port> */
+  let site: string;
+  /** Requests the page could not make (an https upgrade fails here: nothing serves TLS). */
+  const failed: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -19,6 +34,8 @@ describe('Swagger UI in a real browser', () => {
       executablePath: CHROMIUM,
       headless: true,
       args: [
+        `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`,
+        '--no-proxy-server',
         '--no-sandbox',
         '--disable-gpu',
         '--disable-quic',
@@ -28,6 +45,7 @@ describe('Swagger UI in a real browser', () => {
         '--disable-sync',
       ],
     });
+    site = t.url.replace('127.0.0.1', HOST_NAME);
   }, 60_000);
 
   afterAll(async () => {
@@ -35,9 +53,26 @@ describe('Swagger UI in a real browser', () => {
     await t?.close();
   });
 
-  it('runs "Try it out" on listNodes and shows the nodes', async () => {
+  /** A page that records every request that failed, so an assertion can name it. */
+  async function openDocs() {
     const page = await browser.newPage();
-    await page.goto(`${t.url}/docs`);
+    page.on('requestfailed', (request) => failed.push(`${request.url()}: ${request.failure()?.errorText}`));
+    await page.goto(`${site}/docs`);
+    return page;
+  }
+
+  it('loads the UI and its assets over plain http (no upgrade to https)', async () => {
+    failed.length = 0;
+    const page = await openDocs();
+    await page.locator('.opblock').first().waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).host).toBe(new URL(site).host);
+    expect(await page.locator('.swagger-ui .btn.authorize').count()).toBe(1);
+    expect(failed).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('runs "Try it out" on listNodes and shows the nodes', async () => {
+    const page = await openDocs();
     const operation = page.locator('#operations-nodes-listNodes');
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
@@ -53,12 +88,17 @@ describe('Swagger UI in a real browser', () => {
     await expect(
       operation.locator('.live-responses-table .response .response-col_status').first().innerText(),
     ).resolves.toBe('200');
+    if (SCREENSHOT) {
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.setViewportSize({ width: 1280, height: 1100 });
+      await operation.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: SCREENSHOT });
+    }
     await page.close();
   }, 60_000);
 
   it('creates, reboots and destroys a node through "Try it out", as a person would', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${t.url}/docs`);
+    const page = await openDocs();
 
     const create = page.locator('#operations-nodes-createNode');
     await create.locator('.opblock-summary').click();
@@ -105,8 +145,7 @@ describe('Swagger UI in a real browser', () => {
   }, 60_000);
 
   it('shows every v1 operation with its operationId', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${t.url}/docs`);
+    const page = await openDocs();
     await page.locator('.opblock').first().waitFor();
     const ids = await page.locator('.opblock .opblock-summary-operation-id').allInnerTexts();
     expect(ids).toEqual(
@@ -114,4 +153,27 @@ describe('Swagger UI in a real browser', () => {
     );
     await page.close();
   }, 60_000);
+});
+
+describe('browser upgrade to https (helmet CSP and HSTS)', () => {
+  it('is asked for only when the deployment terminates TLS in front (http.tlsTerminated)', async () => {
+    for (const tlsTerminated of [false, true]) {
+      const t = await startApp({ http: { tlsTerminated }, clouds: { default: { engine: 'dummy' } } });
+      try {
+        const res = await call(t.url, 'GET', '/docs');
+        const csp = res.headers.get('content-security-policy') ?? '';
+        expect(csp).toContain("default-src 'self'");
+        expect({ tlsTerminated, upgrade: csp.includes('upgrade-insecure-requests') }).toEqual({
+          tlsTerminated,
+          upgrade: tlsTerminated,
+        });
+        expect({ tlsTerminated, hsts: res.headers.has('strict-transport-security') }).toEqual({
+          tlsTerminated,
+          hsts: tlsTerminated,
+        });
+      } finally {
+        await t.close();
+      }
+    }
+  });
 });
