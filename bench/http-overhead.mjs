@@ -17,7 +17,7 @@ const PATH = '/api/v1/clouds/default/nodes?limit=100';
 
 async function startService(port) {
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
-  writeFileSync(join(dir, 'bench.yaml'), 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 100}\n');
+  writeFileSync(join(dir, 'bench.yaml'), 'rateLimit: {max: 1000000}\nclouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 100}\n');
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', HOST: '127.0.0.1', CONFIG_FILE: join(dir, 'bench.yaml'), LOG_FORMAT: 'json' },

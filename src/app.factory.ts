@@ -17,6 +17,7 @@ import { requestIdFor } from './observability/request-id';
 import { setupOpenApi } from './openapi/openapi';
 import { registerAuth } from './security/auth.hook';
 import { securityHeaders } from './security/security-headers';
+import { registerRateLimit } from './api/rate-limit/rate-limit';
 
 export interface CreateAppOptions {
   /** Settings as an object (tests, embedding); otherwise read from config/ and the environment. */
@@ -72,6 +73,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerAccessLog(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
+  await registerRateLimit(app, settings.rateLimit);
   await app.register(helmet, securityHeaders(settings.http.tlsTerminated));
   if (settings.http.corsOrigins.length)
     app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });

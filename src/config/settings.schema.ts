@@ -77,11 +77,25 @@ const healthSchema = z
   })
   .strict();
 
+const rateLimitSchema = z
+  .object({
+    /** Caller rate limits on (the default) or off. */
+    enabled: z.boolean().default(true),
+    /** Requests one caller (an API key, or a client IP when the service runs open) may make per window. */
+    max: z.number().int().min(1).max(1_000_000).default(100),
+    /** The fixed window, in milliseconds. */
+    windowMs: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** Per-key overrides of max, by API key name (auth.apiKeys[].name). */
+    perKey: z.record(z.string(), z.number().int().min(1).max(1_000_000)).default({}),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     auth: authSchema.default(authSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     health: healthSchema.default(healthSchema.parse({})),
+    rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
     clouds: z
       .record(z.string(), cloudSettingsSchema)
       .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
@@ -104,3 +118,4 @@ export type Settings = z.infer<typeof settingsSchema>;
 export type AuthSettings = z.infer<typeof authSchema>;
 export type HttpSettings = z.infer<typeof httpSchema>;
 export type HealthSettings = z.infer<typeof healthSchema>;
+export type RateLimitSettings = z.infer<typeof rateLimitSchema>;

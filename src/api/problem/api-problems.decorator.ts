@@ -11,6 +11,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Not possible in the current state (or a name already in use, or quota).',
   413: 'The request body is too large.',
   415: 'The request body is not application/json.',
+  429: 'Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds.',
   422: 'The request names an image, size, location or key pair the cloud does not have.',
   501: 'The cloud cannot do this.',
   502: "The cloud failed or rejected the service's credentials.",
@@ -26,6 +27,7 @@ const EXAMPLES: Record<number, string> = {
   409: 'cloud "default": cannot start node node-000001 while it is running (it must be stopped)',
   413: 'the request body is larger than the service accepts',
   415: 'the request body must be application/json (got text/plain)',
+  429: 'too many requests: at most 100 per 10 s for this caller; retry in 7 seconds',
   422: 'cloud "default": size "huge" does not exist in this cloud',
   501: 'cloud "default": stopping nodes is not supported by this cloud',
   502: 'cloud "lab": list nodes: credentials rejected by the cloud (HTTP 401)',
@@ -33,12 +35,21 @@ const EXAMPLES: Record<number, string> = {
   504: 'cloud "lab": list nodes: no answer within 30000 ms',
 };
 
+/** Caller rate-limit headers (draft-ietf-httpapi-ratelimit-headers, as @fastify/rate-limit sends them). */
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
+  'RateLimit-Limit': { description: 'Requests allowed per window for this caller.', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Seconds until the current window ends.', schema: { type: 'integer' } },
+};
+
 /**
- * Documents each listed error status with the problem schema, media type and an example. 401 and 403
- * are added to every API operation: any of them can meet a missing key or a missing scope.
+ * Documents each listed error status with the problem schema, media type and an example. 401, 403
+ * and 429 are added to every API operation: any of them can meet a missing key, a missing scope or
+ * the caller's rate limit (see registerRateLimit).
  */
 export function ApiProblems(...statuses: number[]) {
-  const all = [...new Set([...statuses, 401, 403])].sort((a, b) => a - b);
+  const all = [...new Set([...statuses, 401, 403, 429])].sort((a, b) => a - b);
   return applyDecorators(
     ApiExtraModels(ProblemDto),
     ...all.map((status) => {
@@ -47,6 +58,7 @@ export function ApiProblems(...statuses: number[]) {
       return ApiResponse({
         status,
         description: DESCRIPTIONS[status] ?? 'Error',
+        ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
         content: {
           [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: getSchemaPath(ProblemDto) },

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// What caller rate limiting and tracing cost per request, measured in one run on this machine: the
+// built service (dummy cloud, 10 nodes) started once per variant, each driven by autocannon in turn
+// (twice, interleaved, to even out a loaded machine). Prints a Markdown table.
+//   npm run build && node bench/feature-cost.mjs [seconds=4] [connections=10]
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const seconds = Number(process.argv[2] ?? 4);
+const connections = Number(process.argv[3] ?? 10);
+const root = new URL('..', import.meta.url).pathname;
+const PATH = '/api/v1/clouds/default/nodes?limit=10';
+const CLOUDS = 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 10}\n';
+
+// Each variant: a settings file. Add a variant here when a per-request feature lands.
+const variants = [
+  ['rate limits off', 'rateLimit: {enabled: false}\n'],
+  ['rate limits on', 'rateLimit: {max: 1000000}\n'],
+];
+
+async function start(yaml, port) {
+  const dir = mkdtempSync(join(tmpdir(), 'co-cost-'));
+  writeFileSync(join(dir, 'bench.yaml'), yaml + CLOUDS);
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONFIG_FILE: join(dir, 'bench.yaml'), LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('service did not become ready in 10 s');
+}
+
+const run = (url) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url, connections, duration: seconds }, (err, r) => (err ? reject(err) : resolve(r))),
+  );
+
+const services = [];
+try {
+  for (let i = 0; i < variants.length; i++) services.push(await start(variants[i][1], 39211 + i));
+  const results = variants.map(() => []);
+  for (let i = 0; i < variants.length; i++) await run(`http://127.0.0.1:${39211 + i}${PATH}`); // warm-up
+  for (let round = 0; round < 2; round++)
+    for (let i = 0; i < variants.length; i++) results[i].push(await run(`http://127.0.0.1:${39211 + i}${PATH}`));
+  console.log(`\nGET ${PATH}, ${seconds} s x 2 each, ${connections} connections, Node ${process.version}\n`);
+  console.log('| variant | req/s | mean µs/request | p99 ms | non-2xx | cost vs first |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const base = 1e6 / avg(results[0].map((r) => r.requests.average));
+  for (let i = 0; i < variants.length; i++) {
+    const rps = avg(results[i].map((r) => r.requests.average));
+    const micros = 1e6 / rps; // CPU-bound on one event loop: time per request
+    const non2xx = results[i].reduce((n, r) => n + r.non2xx + r.errors, 0);
+    const p99 = Math.max(...results[i].map((r) => r.latency.p99));
+    console.log(`| ${variants[i][0]} | ${Math.round(rps)} | ${micros.toFixed(0)} | ${p99} | ${non2xx} | ${(micros - base >= 0 ? '+' : '') + (micros - base).toFixed(0)} µs |`);
+  }
+} finally {
+  for (const s of services) s.kill('SIGTERM');
+}
+
+function avg(values) {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
