@@ -1,6 +1,6 @@
 /**
  * Errors a driver reports, by kind rather than by HTTP status: drivers know nothing of HTTP.
- * The problem filter maps each kind to a status (see api/problem/problem-mapping.ts).
+ * The problem filter maps each kind to a status (see src/api/problem/to-problem.ts).
  * Messages must never contain credentials; `detail` is shown to callers.
  */
 export type CloudErrorKind =

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { CloudError } from '../../driver/cloud-error';
 import {
+  ALL_CAPABILITIES,
+  Capabilities,
   CloudImage,
   CloudKeyPair,
   CloudLocation,
@@ -58,6 +60,7 @@ const ACTIONS: Record<NodeAction, { call: string; changes?: string }> = {
  */
 export class AmazonDriver extends PkgcloudDriver {
   readonly engine: string = 'amazon';
+  readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
   private ec2Configured = false;
   private closed = false;
   /** aws-sdk requests not yet settled (retries included). */
@@ -152,14 +155,6 @@ export class AmazonDriver extends PkgcloudDriver {
     return ec2CloudError(err, { operation, creating: false, secrets: [this.options.secretAccessKey] });
   }
 
-  protected override toNode(instance: any): CloudNode {
-    return ec2Node(instance);
-  }
-
-  protected override toSize(flavor: any): CloudSize {
-    return ec2Size(flavor);
-  }
-
   // ---- nodes ---------------------------------------------------------------------------------
 
   /** DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. */
@@ -175,11 +170,11 @@ export class AmazonDriver extends PkgcloudDriver {
       });
       const instances = instancesOf(data).slice(skip);
       if (instances.length > need) {
-        items.push(...instances.slice(0, need).map((i) => this.toNode(i)));
+        items.push(...instances.slice(0, need).map((i) => ec2Node(i)));
         // Ends inside this EC2 page: the next v1 page asks for it again and skips what was handed out.
         return { items, next: encodeMarker({ token, skip: skip + need }) };
       }
-      items.push(...instances.map((i) => this.toNode(i)));
+      items.push(...instances.map((i) => ec2Node(i)));
       token = data?.NextToken || undefined;
       skip = 0;
       if (!token) return { items };
@@ -192,7 +187,7 @@ export class AmazonDriver extends PkgcloudDriver {
     const data = await this.request('get node', 'describeInstances', { InstanceIds: [id] });
     const instance = instancesOf(data).find((i) => i.InstanceId === id);
     if (!instance) throw new CloudError('not_found', `get node: node "${id}" not found`);
-    return this.toNode(instance);
+    return ec2Node(instance);
   }
 
   override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
@@ -200,7 +195,7 @@ export class AmazonDriver extends PkgcloudDriver {
     const instance = data?.Instances?.[0];
     if (!instance?.InstanceId)
       throw new CloudError('unavailable', 'create node: the cloud accepted the launch but named no instance');
-    const node = this.toNode(instance);
+    const node = ec2Node(instance);
     // RunInstances may answer without the tags it applied; they are the ones asked for.
     const tagged = Array.isArray(instance.Tags) && instance.Tags.length > 0;
     return tagged ? node : { ...node, name: request.name, metadata: { ...(request.metadata ?? {}) } };
@@ -266,8 +261,13 @@ export class AmazonDriver extends PkgcloudDriver {
   }
 
   override async listSizes(): Promise<CloudSize[]> {
-    // pkgcloud's static table: EC2 itself has no call the old library could list flavors with.
-    return (await this.invoke<any[]>('list sizes', 'getFlavors')).map((f) => this.toSize(f));
+    // pkgcloud's static table (answered at once, no request): EC2 itself has no call to list them.
+    const flavors = await new Promise<any[]>((resolve, reject) =>
+      this.client.getFlavors((err: unknown, list: any[]) =>
+        err ? reject(this.classify(err, 'list sizes')) : resolve(list),
+      ),
+    );
+    return flavors.map(ec2Size);
   }
 
   override async listLocations(): Promise<CloudLocation[]> {

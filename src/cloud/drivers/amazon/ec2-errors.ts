@@ -1,5 +1,6 @@
 import { CloudError, CloudErrorKind } from '../../driver/cloud-error';
-import { toCloudError } from '../pkgcloud/pkgcloud-error';
+import { rateLimitDelay } from '../../driver/rate-limit';
+import { noAnswerError } from '../pkgcloud/provider-error';
 
 /** What we know about a failed EC2 call besides the aws-sdk error itself. */
 export interface Ec2Failure {
@@ -67,7 +68,11 @@ export function ec2CloudError(err: any, failure: Ec2Failure): CloudError {
   const rejected = () => cloudError('auth_failed', `credentials rejected by the cloud (${code || `HTTP ${status}`})`);
   if (AUTH.has(code)) return rejected();
   if (RATE.has(code) || status === 429)
-    return cloudError('rate_limited', `the cloud asks to slow down (${said})`, retryAfter(failure.headers));
+    return cloudError(
+      'rate_limited',
+      `the cloud asks to slow down (${said})`,
+      rateLimitDelay({ headers: failure.headers }),
+    );
   if (code.endsWith('LimitExceeded') && code !== 'TagLimitExceeded') return cloudError('quota_exceeded', said);
   if (CONFLICT.has(code)) return cloudError('conflict', said);
   if (MISSING.test(code)) return cloudError(failure.creating ? 'invalid_reference' : 'not_found', said);
@@ -78,7 +83,7 @@ export function ec2CloudError(err: any, failure: Ec2Failure): CloudError {
   if (status === 401 || status === 403) return rejected();
   if (status !== undefined && status >= 400) return cloudError('invalid_request', said);
   // No HTTP answer at all: socket timeouts and refused connections.
-  return toCloudError(err, operation);
+  return noAnswerError(err, operation);
 }
 
 /** "Code: message", without secrets, bounded. */
@@ -87,11 +92,4 @@ function providerText(err: any, code: string, secrets: string[]): string {
   let text = [code || (err?.statusCode ? `HTTP ${err.statusCode}` : ''), message].filter(Boolean).join(': ');
   for (const secret of secrets) if (secret) text = text.split(secret).join('***');
   return text.replace(/\s+/g, ' ').trim().slice(0, 300) || 'no details';
-}
-
-function retryAfter(headers: Record<string, string | undefined> | undefined): number | undefined {
-  const seconds = Number(headers?.['retry-after']);
-  return headers?.['retry-after'] !== undefined && Number.isFinite(seconds) && seconds >= 0
-    ? Math.ceil(seconds)
-    : undefined;
 }

@@ -1,5 +1,5 @@
 import type { CloudImage, CloudKeyPair, CloudLocation, CloudNode } from '../../driver/compute-driver';
-import { isoOrNull } from '../pkgcloud/pkgcloud.driver';
+import { compact, isoOrNull } from '../provider-values';
 import { ec2State } from './ec2-states';
 
 /** The tag EC2 consoles show as an instance's name; the other tags are the node's metadata. */
@@ -101,8 +101,4 @@ export function ec2KeyPair(key: any, publicKey: string | null = null): CloudKeyP
 /** Distinct addresses; Eucalyptus fills unassigned ones with 0.0.0.0. */
 function unique(values: unknown[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length > 0 && v !== '0.0.0.0'))];
-}
-
-function compact(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 }

@@ -1,32 +1,21 @@
 import { CloudError, CloudErrorKind } from '../../driver/cloud-error';
-import { header, retryAfterSeconds } from '../pkgcloud/pkgcloud-request';
-import { providerMessage, toCloudError } from '../pkgcloud/pkgcloud-error';
+import { rateLimitDelay } from '../../driver/rate-limit';
+import { answerError, noAnswerError, providerMessage, statusKind, statusOf } from '../pkgcloud/provider-error';
 
 /**
- * DigitalOcean's answers refined beyond the generic mapping: errors are `{id, message}`; 422
- * (unprocessable_entity) covers unknown references, state conflicts and account limits alike, so
- * the message decides; 429 says when to come back in Retry-After or, failing that, RateLimit-Reset
- * (a Unix time); every 5xx means the cloud is unavailable.
+ * DigitalOcean's errors, in one step: errors are `{id, message}`; 422 (unprocessable_entity) covers
+ * unknown references, state conflicts and account limits alike, so the message decides; 429 says
+ * when to come back (see rateLimitDelay); every 5xx means the cloud is unavailable.
  */
 export function classifyDigitalOcean(err: any, operation: string, now = Date.now()): CloudError {
-  const generic = toCloudError(err, operation);
-  const status = typeof err?.statusCode === 'number' ? err.statusCode : undefined;
-  if (status === undefined) return generic;
+  const status = statusOf(err);
+  if (status === undefined) return noAnswerError(err, operation);
   const message = providerMessage(err);
-  const headers: Record<string, unknown> = err.headers ?? {};
-
-  let kind: CloudErrorKind = generic.kind;
-  let retryAfter: number | undefined;
+  let kind: CloudErrorKind = statusKind(status, message);
   if (status >= 500) kind = 'unavailable';
   else if (status === 422) kind = kindOf422(message);
-  else if (status === 429) {
-    kind = 'rate_limited';
-    retryAfter =
-      retryAfterSeconds(header(headers, 'retry-after'), now) ?? untilReset(header(headers, 'ratelimit-reset'), now);
-  }
-  if (kind === generic.kind && retryAfter === undefined) return generic;
-  const text = `${operation}: the cloud answered HTTP ${status}${message ? `: ${message}` : ''}`;
-  return new CloudError(kind, text, { retryAfterSeconds: retryAfter, cause: err });
+  const delay = kind === 'rate_limited' ? rateLimitDelay({ headers: err.headers }, now) : undefined;
+  return answerError(kind, operation, status, err, delay);
 }
 
 function kindOf422(message: string): CloudErrorKind {
@@ -39,10 +28,4 @@ function kindOf422(message: string): CloudErrorKind {
     return 'invalid_reference';
   }
   return 'invalid_request';
-}
-
-function untilReset(reset: string | undefined, now: number): number | undefined {
-  const epoch = Number(reset);
-  if (!reset || !Number.isFinite(epoch)) return undefined;
-  return Math.max(1, Math.ceil(epoch - now / 1000));
 }

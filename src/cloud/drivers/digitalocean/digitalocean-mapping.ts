@@ -7,7 +7,7 @@ import type {
   CloudSize,
   NodeState,
 } from '../../driver/compute-driver';
-import { isoOrNull, numberOrNull } from '../pkgcloud/pkgcloud.driver';
+import { isoOrNull, numberOrNull } from '../provider-values';
 
 /** Droplet status → v1 state. `archive` is a droplet DigitalOcean has retired: it cannot run again. */
 const DROPLET_STATES: Record<string, NodeState> = {

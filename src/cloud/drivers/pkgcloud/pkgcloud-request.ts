@@ -86,19 +86,3 @@ export function unreadable(operation: string, status?: number): CloudError {
     `${operation}: the cloud sent an answer that could not be read${status ? ` (HTTP ${status})` : ''}`,
   );
 }
-
-/** A header's value as one string (node lowercases names; repeated headers come as arrays). */
-export function header(headers: Record<string, unknown>, name: string): string | undefined {
-  const value = headers[name.toLowerCase()];
-  if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-}
-
-/** Seconds to wait from a Retry-After header: delta-seconds or an HTTP date. */
-export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds) : undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(1, Math.ceil((date - now) / 1000));
-}

@@ -1,5 +1,11 @@
 import { CloudError, CloudErrorKind } from '../../driver/cloud-error';
 
+/**
+ * Building blocks of each provider's one classification step (its driver's `classify`): what a
+ * failure with no HTTP answer means, the kind an HTTP status means when the provider's own words say
+ * nothing finer, and the provider's words themselves.
+ */
+
 const NETWORK_TIMEOUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNABORTED', 'TimeoutError']);
 const NETWORK_DOWN = new Set([
   'ECONNREFUSED',
@@ -11,38 +17,33 @@ const NETWORK_DOWN = new Set([
   'NetworkingError',
 ]);
 
-/**
- * Turns what pkgcloud hands a callback (HTTP errors with statusCode and a parsed body, raw socket
- * errors, aws-sdk errors) into a CloudError. Providers refine it through PkgcloudDriver.classify.
- */
-export function toCloudError(err: any, operation: string): CloudError {
-  if (err instanceof CloudError) return err;
-  const status: number | undefined = numberOr(err?.statusCode) ?? numberOr(err?.status);
-  const code: string | undefined = typeof err?.code === 'string' ? err.code : undefined;
-  const message = providerMessage(err);
-
-  if (code && NETWORK_TIMEOUT.has(code))
-    return new CloudError('timeout', `${operation}: no answer from the cloud in time`, { cause: err });
-  if (code && NETWORK_DOWN.has(code) && !status)
-    return new CloudError('unavailable', `${operation}: cannot reach the cloud (${code})`, { cause: err });
-  if (!status) {
-    return new CloudError('unavailable', `${operation}: the cloud failed${message ? `: ${message}` : ''}`, {
-      cause: err,
-    });
-  }
-  const kind = kindForStatus(status, message);
-  const retryAfterSeconds = kind === 'rate_limited' ? retryAfter(err) : undefined;
-  const text =
-    kind === 'auth_failed'
-      ? `${operation}: credentials rejected by the cloud (HTTP ${status})`
-      : `${operation}: the cloud answered HTTP ${status}${message ? `: ${message}` : ''}`;
-  return new CloudError(kind, text, { retryAfterSeconds, cause: err });
+/** The HTTP status of a provider error (pkgcloud's `statusCode`, aws-sdk's too), when it has one. */
+export function statusOf(err: unknown): number | undefined {
+  const e = err as { statusCode?: unknown; status?: unknown } | null | undefined;
+  return httpStatus(e?.statusCode) ?? httpStatus(e?.status);
 }
 
-function kindForStatus(status: number, message: string): CloudErrorKind {
+/**
+ * A request that got no HTTP answer (socket errors and timeouts, a client that failed before
+ * sending): `timeout` or `unavailable`. A CloudError passes through unchanged.
+ */
+export function noAnswerError(err: any, operation: string): CloudError {
+  if (err instanceof CloudError) return err;
+  const code: string | undefined = typeof err?.code === 'string' ? err.code : undefined;
+  if (code && NETWORK_TIMEOUT.has(code))
+    return new CloudError('timeout', `${operation}: no answer from the cloud in time`, { cause: err });
+  if (code && NETWORK_DOWN.has(code))
+    return new CloudError('unavailable', `${operation}: cannot reach the cloud (${code})`, { cause: err });
+  const message = providerMessage(err);
+  return new CloudError('unavailable', `${operation}: the cloud failed${message ? `: ${message}` : ''}`, {
+    cause: err,
+  });
+}
+
+/** The kind an HTTP error status means when the provider's message says nothing finer. */
+export function statusKind(status: number, message: string): CloudErrorKind {
   if (/quota|limit exceeded|exceeded .*limit/i.test(message) && status !== 429) return 'quota_exceeded';
-  if (status === 401) return 'auth_failed';
-  if (status === 403) return 'auth_failed';
+  if (status === 401 || status === 403) return 'auth_failed';
   if (status === 404) return 'not_found';
   if (status === 409) return 'conflict';
   if (status === 429) return 'rate_limited';
@@ -50,6 +51,22 @@ function kindForStatus(status: number, message: string): CloudErrorKind {
   if (status === 501) return 'unsupported';
   if (status === 408 || status === 504) return 'timeout';
   return 'unavailable';
+}
+
+/** The CloudError for an HTTP answer of this kind, in the words every provider's errors use. */
+export function answerError(
+  kind: CloudErrorKind,
+  operation: string,
+  status: number,
+  err: unknown,
+  retryAfterSeconds?: number,
+): CloudError {
+  const message = providerMessage(err);
+  const text =
+    kind === 'auth_failed'
+      ? `${operation}: credentials rejected by the cloud (HTTP ${status})`
+      : `${operation}: the cloud answered HTTP ${status}${message ? `: ${message}` : ''}`;
+  return new CloudError(kind, text, { retryAfterSeconds, cause: err });
 }
 
 /** The provider's own words: Nova {"itemNotFound": {"message"}}, DigitalOcean {"message"}, EC2 XML Message. */
@@ -63,19 +80,12 @@ export function providerMessage(err: any): string {
     }
   }
   if (typeof body === 'string') candidates.push(body);
-  if (err?.code && err?.message && !err?.statusCode) candidates.push(err.message);
-  if (err?.code && err?.statusCode) candidates.push(err.message);
+  if (err?.code && err?.message) candidates.push(err.message);
   const found = candidates.find((c): c is string => typeof c === 'string' && c.trim().length > 0);
   return found ? found.trim().replace(/\s+/g, ' ').slice(0, 300) : '';
 }
 
-function retryAfter(err: any): number | undefined {
-  const header = err?.headers?.['retry-after'] ?? err?.response?.headers?.['retry-after'];
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
-}
-
-function numberOr(value: unknown): number | undefined {
+function httpStatus(value: unknown): number | undefined {
   const n = Number(value);
   return Number.isInteger(n) && n >= 100 && n < 600 ? n : undefined;
 }

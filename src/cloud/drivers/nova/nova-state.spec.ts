@@ -1,5 +1,5 @@
-import { novaNodeState } from './openstack-state';
-import { isPrivateIp, novaAddresses } from './openstack-addresses';
+import { novaNodeState } from './nova-state';
+import { isPrivateIp, novaAddresses } from './nova-addresses';
 
 describe('novaNodeState', () => {
   it.each([

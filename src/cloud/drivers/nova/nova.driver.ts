@@ -1,0 +1,342 @@
+import { CloudError } from '../../driver/cloud-error';
+import {
+  ALL_CAPABILITIES,
+  Capabilities,
+  CloudImage,
+  CloudKeyPair,
+  CloudLocation,
+  CloudNode,
+  CloudSize,
+  CreateNodeRequest,
+  NodeAction,
+  Page,
+  PageRequest,
+} from '../../driver/compute-driver';
+import { withTimeout } from '../../driver/with-timeout';
+import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
+import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
+import { novaError } from './nova-errors';
+import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
+
+/** pkgcloud's own margin: a token this close to expiry is renewed before use. */
+export const EARLY_RENEWAL_MS = 5 * 60_000;
+/** Nova rejects user_data longer than this once base64-encoded. */
+const USER_DATA_MAX = 65_535;
+/** Bounds a walk over Nova's pages (marker loops, runaway listings). */
+const MAX_PAGES = 1_000;
+
+const ACTION_BODY: Record<NodeAction, unknown> = {
+  reboot: { reboot: { type: 'SOFT' } },
+  stop: { 'os-stop': null },
+  start: { 'os-start': null },
+};
+
+/**
+ * Every cloud that speaks Nova's v2.1 API (servers, flavors, images through Nova's proxy, key pairs,
+ * availability zones), over pkgcloud's openstack client or a subclass of it (Rackspace's). pkgcloud
+ * logs in, keeps the token and the service catalog, and builds every request (URL, X-Auth-Token,
+ * socket timeout, agent); the Nova calls go through its `_request` rather than its methods, which
+ * return one page of servers and drop the `next` link, send user_data only raw, treat 429 and 502
+ * as success and then, on the unexpected body, never call back (getServer, createServer).
+ *
+ * A provider subclass gives only what differs: its identity service (client options, how a failed
+ * login reads) and its endpoint (region, which locations it serves).
+ */
+export abstract class NovaDriver extends PkgcloudDriver {
+  readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
+  /** The region of the compute endpoint in the catalog. */
+  protected abstract readonly region: string;
+  /** The identity service, as login messages name it ("Keystone"). */
+  protected abstract readonly identityService: string;
+  /** Whether user data must go on a config drive (Rackspace's cloud-init reads it only there). */
+  protected readonly userDataOnConfigDrive: boolean = false;
+  private authenticating?: Promise<void>;
+
+  /** A failed login (the identity service's HTTP answer, or a catalog without this compute endpoint). */
+  protected abstract loginError(err: unknown): CloudError;
+
+  /**
+   * The availability zone to ask Nova for, for a v1 location; undefined for none. The region stands
+   * in as the only location when the cloud lists no zones: it is not a zone to ask for.
+   */
+  protected availabilityZone(location: string | undefined): string | undefined {
+    return location && location !== this.region ? location : undefined;
+  }
+
+  /** Where a node runs when Nova names no availability zone. */
+  protected defaultLocation(): string | null {
+    return null;
+  }
+
+  protected classify(err: unknown, operation: string): CloudError {
+    return novaError(err, operation);
+  }
+
+  override async connect(): Promise<void> {
+    await this.ensureToken();
+  }
+
+  // ---- token ---------------------------------------------------------------------------------
+
+  /** A valid token, logging in when there is none or it is about to expire. */
+  protected async ensureToken(): Promise<void> {
+    if (!this.client._isAuthorized()) await this.authenticate();
+  }
+
+  /**
+   * One login at a time, shared by concurrent callers. Bounded here because pkgcloud's identity
+   * request bypasses the client's `before` hooks and so has no timeout of its own.
+   */
+  private authenticate(): Promise<void> {
+    if (!this.authenticating) {
+      const ms = this.settings.timeoutMs;
+      const attempt: Promise<void> = withTimeout(
+        // A synchronous throw rejects too (the executor catches it). pkgcloud hands back its own
+        // error objects; loginError classifies them below.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        new Promise<void>((resolve, reject) => this.client.auth((err: unknown) => (err ? reject(err) : resolve()))),
+        ms,
+        () => new CloudError('timeout', `log in to ${this.identityService}: no answer within ${ms} ms`),
+      )
+        .then(() => this.tuneEarlyRenewal())
+        .catch((err: unknown) => {
+          throw err instanceof CloudError ? err : this.loginError(err);
+        })
+        .finally(() => {
+          if (this.authenticating === attempt) this.authenticating = undefined;
+        });
+      this.authenticating = attempt;
+    }
+    return this.authenticating;
+  }
+
+  /** Renew early, but never so early that a short-lived token counts as expired when issued. */
+  private tuneEarlyRenewal(): void {
+    const expires: Date | undefined = this.client._identity?.token?.expires;
+    if (!(expires instanceof Date)) return;
+    const lifetime = expires.getTime() - Date.now();
+    this.client.config.earlyTokenTimeout = Math.max(0, Math.min(EARLY_RENEWAL_MS, Math.floor(lifetime / 4)));
+  }
+
+  private currentToken(): string | undefined {
+    return this.client._identity?.token?.id;
+  }
+
+  /** Drops a token Nova refused, unless a newer one already replaced it. */
+  private forgetToken(refused: string | undefined): void {
+    if (refused !== undefined && this.currentToken() !== refused) return;
+    this.client._serviceUrl = null;
+  }
+
+  // ---- Nova requests -------------------------------------------------------------------------
+
+  /**
+   * One Nova request with a valid token. A 401 means Nova no longer accepts the token (revoked,
+   * expired early): the token is dropped, and reads log in again and retry once. Writes are not
+   * replayed; the next call logs in afresh.
+   */
+  protected async nova(
+    operation: string,
+    request: ProviderRequest,
+    kind: 'read' | 'write' = 'read',
+  ): Promise<ProviderResponse> {
+    await this.ensureToken();
+    let token = this.currentToken();
+    let response = await this.send(operation, request);
+    if (response.status === 401) {
+      this.forgetToken(token);
+      if (kind === 'read') {
+        await this.authenticate();
+        token = this.currentToken();
+        response = await this.send(operation, request);
+        if (response.status === 401) this.forgetToken(token);
+      }
+    }
+    if (response.status >= 400) throw this.classify(asHttpError(response), operation);
+    return response;
+  }
+
+  /** Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at max_limit). */
+  private async listAll(operation: string, path: string, key: string): Promise<any[]> {
+    const items: any[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = jsonObject(
+        operation,
+        await this.nova(operation, { path, ...(marker ? { qs: { marker } } : {}) }),
+        key,
+      );
+      const batch: any[] = Array.isArray(body[key]) ? body[key] : [];
+      items.push(...batch);
+      const next = nextMarker(body[`${key}_links`]);
+      if (!next || !batch.length || next === marker) break;
+      marker = next;
+    }
+    return items;
+  }
+
+  protected toNode(server: any): CloudNode {
+    return novaNode(server, this.defaultLocation());
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------------
+
+  /**
+   * Walks Nova's pages (each capped at its max_limit) until `limit` nodes are found. One more than
+   * needed is asked for, so `next` is set only when Nova really has more. A node seen twice (Nova
+   * can repeat a server that is still building across pages) is kept once.
+   */
+  async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
+    const nodes: CloudNode[] = [];
+    const seen = new Set<string>();
+    let marker = page.marker;
+    for (let round = 0; round < MAX_PAGES; round++) {
+      const want = page.limit - nodes.length;
+      const qs: Record<string, string | number> = { limit: want + 1, ...(marker ? { marker } : {}) };
+      const body = jsonObject('list nodes', await this.nova('list nodes', { path: 'servers/detail', qs }), 'servers');
+      const servers: any[] = Array.isArray(body.servers) ? body.servers : [];
+      for (const server of servers) {
+        if (seen.has(String(server.id))) continue;
+        if (nodes.length === page.limit) return { items: nodes, next: nodes[nodes.length - 1].id };
+        seen.add(String(server.id));
+        nodes.push(this.toNode(server));
+      }
+      const next = nextMarker(body.servers_links);
+      if (!servers.length || !next) break;
+      marker = next;
+    }
+    return { items: nodes };
+  }
+
+  async getNode(id: string): Promise<CloudNode> {
+    const body = jsonObject(
+      'get node',
+      await this.nova('get node', { path: `servers/${segment(id, 'server')}` }),
+      'server',
+    );
+    return this.toNode(body.server);
+  }
+
+  /** Creates, then reads the server once: Nova's create answer has an id but no status. */
+  async createNode(request: CreateNodeRequest): Promise<CloudNode> {
+    const server = this.serverBody(request);
+    const response = await this.nova('create node', { method: 'POST', path: 'servers', body: { server } }, 'write');
+    const id = String(jsonObject('create node', response, 'server').server?.id ?? '');
+    if (!id) throw new CloudError('unavailable', 'create node: the cloud accepted the server but sent no id');
+    try {
+      return await this.getNode(id);
+    } catch {
+      return this.pendingNode(id, request, server.availability_zone as string | undefined);
+    }
+  }
+
+  async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
+    if (!this.capabilities[action]) {
+      throw new CloudError('unsupported', `${action} of nodes is not supported by this cloud (${this.engine})`);
+    }
+    const path = `servers/${segment(id, 'server')}/action`;
+    await this.nova(`${action} node`, { method: 'POST', path, body: ACTION_BODY[action] }, 'write');
+    return this.getNode(id);
+  }
+
+  async destroyNode(id: string): Promise<void> {
+    await this.nova('destroy node', { method: 'DELETE', path: `servers/${segment(id, 'server')}` }, 'write');
+  }
+
+  /** The POST /servers body, as Nova 2.1 wants it (user_data base64, networks as {uuid}). */
+  private serverBody(request: CreateNodeRequest): Record<string, unknown> {
+    const server: Record<string, unknown> = { name: request.name, imageRef: request.image, flavorRef: request.size };
+    if (request.keyName) server.key_name = request.keyName;
+    if (request.metadata && Object.keys(request.metadata).length) server.metadata = request.metadata;
+    if (request.userData) {
+      const encoded = Buffer.from(request.userData, 'utf8').toString('base64');
+      if (encoded.length > USER_DATA_MAX) {
+        throw new CloudError(
+          'invalid_request',
+          `create node: user data is ${encoded.length} bytes once base64-encoded; Nova takes at most ${USER_DATA_MAX}`,
+        );
+      }
+      server.user_data = encoded;
+      if (this.userDataOnConfigDrive) server.config_drive = true;
+    }
+    if (request.networks?.length) server.networks = request.networks.map((uuid) => ({ uuid }));
+    const zone = this.availabilityZone(request.location);
+    if (zone) server.availability_zone = zone;
+    return server;
+  }
+
+  /** What is known of a server Nova accepted but could not show yet. */
+  private pendingNode(id: string, request: CreateNodeRequest, zone: string | undefined): CloudNode {
+    return {
+      id,
+      name: request.name,
+      state: 'pending',
+      publicIps: [],
+      privateIps: [],
+      imageId: request.image,
+      sizeId: request.size,
+      locationId: zone ?? this.defaultLocation(),
+      createdAt: null,
+      metadata: { ...(request.metadata ?? {}) },
+      extra: { status: 'BUILD', ...(request.keyName ? { keyName: request.keyName } : {}) },
+    };
+  }
+
+  // ---- catalog -------------------------------------------------------------------------------
+
+  async listImages(): Promise<CloudImage[]> {
+    return (await this.listAll('list images', 'images/detail', 'images')).map(novaImage);
+  }
+
+  async listSizes(): Promise<CloudSize[]> {
+    return (await this.listAll('list sizes', 'flavors/detail', 'flavors')).map(novaSize);
+  }
+
+  /** Nova's availability zones; the region alone when the cloud has none to show (or hides them). */
+  async listLocations(): Promise<CloudLocation[]> {
+    let zones: any[] = [];
+    try {
+      const body = jsonObject(
+        'list locations',
+        await this.nova('list locations', { path: 'os-availability-zone' }),
+        'availabilityZoneInfo',
+      );
+      zones = Array.isArray(body.availabilityZoneInfo) ? body.availabilityZoneInfo : [];
+    } catch (error) {
+      if (!(CloudError.is(error) && (error.kind === 'not_found' || error.kind === 'auth_failed'))) throw error;
+    }
+    const available = zones.filter((z) => z?.zoneName && z.zoneState?.available !== false);
+    if (!available.length) {
+      return [{ id: this.region, name: this.region, country: null, extra: { region: this.region, kind: 'region' } }];
+    }
+    return available.map((z) => ({
+      id: String(z.zoneName),
+      name: String(z.zoneName),
+      country: null,
+      extra: { region: this.region, kind: 'availability-zone' },
+    }));
+  }
+
+  // ---- key pairs -----------------------------------------------------------------------------
+
+  async listKeyPairs(): Promise<CloudKeyPair[]> {
+    return (await this.listAll('list key pairs', 'os-keypairs', 'keypairs')).map(novaKeyPair);
+  }
+
+  async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+    const body = { keypair: { name, public_key: publicKey } };
+    const response = await this.nova('import key pair', { method: 'POST', path: 'os-keypairs', body }, 'write');
+    return novaKeyPair(jsonObject('import key pair', response, 'keypair').keypair);
+  }
+
+  async deleteKeyPair(name: string): Promise<void> {
+    const path = `os-keypairs/${segment(name, 'key pair')}`;
+    await this.nova('delete key pair', { method: 'DELETE', path }, 'write');
+  }
+}
+
+/** One path segment: encoded, and never "." or ".." (which the URL would resolve to another resource). */
+function segment(value: string, what: string): string {
+  if (value === '.' || value === '..') throw new CloudError('not_found', `${what} ${JSON.stringify(value)} not found`);
+  return encodeURIComponent(value);
+}
