@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { registerJsonOnly } from './api/json-only.hook';
+import { parseQueryString } from './api/query-string';
 import { ProblemException } from './api/problem/problem.exception';
 import { ProblemFilter } from './api/problem/problem.filter';
 import { AppModule } from './app.module';
@@ -35,6 +36,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
     forceCloseConnections: 'idle',
+    querystringParser: parseQueryString,
     // pino-http reads the same id from the raw request, so logs and responses agree.
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);

@@ -12,7 +12,9 @@ import {
   CreateNodeRequest,
   NodeAction,
 } from '../cloud/driver/compute-driver';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor, ScanPosition } from './cursor';
+import { filterKey, NodeFilter } from './node-filter';
+import { FILTER_PAGE_SIZE, scanNodes } from './node-scan';
 
 export interface CloudSummary {
   name: string;
@@ -24,13 +26,24 @@ export interface CloudSummary {
 
 export type NodeView = CloudNode & { cloud: string };
 
+/** A listing request: page size, the previous page's cursor, and filters. */
+export interface NodeListQuery {
+  /** 1-1000 */
+  limit: number;
+  cursor?: string;
+  filter?: NodeFilter;
+}
+
+export interface NodePage {
+  items: NodeView[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
 export interface CloudFailure {
   cloud: string;
   error: CloudError;
 }
-
-/** Most nodes one cloud contributes to the all-clouds listing; beyond it, page that cloud directly. */
-const ALL_NODES_PER_CLOUD = 10_000;
 
 const ACTION_CAPABILITY: Record<NodeAction, keyof Capabilities> = { reboot: 'reboot', start: 'start', stop: 'stop' };
 
@@ -47,26 +60,81 @@ export class ComputeService {
     return summary(this.cloud(name));
   }
 
-  async listNodes(name: string, limit: number, cursor?: string): Promise<{ items: NodeView[]; nextCursor?: string }> {
+  /**
+   * One page of one cloud's nodes, filtered (see scanNodes): `limit` nodes whenever that many match,
+   * and a `nextCursor` while more may follow. Throws `invalid_request` for a cursor of another cloud
+   * or of other filters.
+   */
+  async listNodes(name: string, query: NodeListQuery): Promise<NodePage> {
     const cloud = this.cloud(name);
-    const marker = cursor ? this.withCloud(cloud, () => decodeCursor(cloud.name, cursor)) : undefined;
-    const page = await cloud.call('list nodes', (d) => d.listNodes({ limit, marker }));
+    const filter = query.filter ?? {};
+    const key = filterKey(filter);
+    let from = firstPosition(key, query.limit);
+    if (query.cursor) {
+      const cursor = this.withCloud(cloud, () => decodeCursor(query.cursor!, key, query.limit));
+      if (cursor.cloud !== cloud.name)
+        throw this.tag(
+          cloud,
+          new CloudError('invalid_request', `cursor belongs to cloud "${cursor.cloud}", not "${cloud.name}"`),
+        );
+      from = cursor.position;
+    }
+    const found = await scanNodes(cloud, from, query.limit, filter);
+    const after = found.length === query.limit ? found[found.length - 1].after : undefined;
     return {
-      items: page.items.map((n) => view(cloud, n)),
-      ...(page.next ? { nextCursor: encodeCursor(cloud.name, page.next) } : {}),
+      items: found.map((f) => view(cloud, f.node)),
+      ...(after ? { nextCursor: encodeCursor({ cloud: cloud.name, position: after, filter: key }) } : {}),
     };
   }
 
-  /** Every cloud, in parallel; a cloud that fails is reported and does not hold back the others. */
-  async listAllNodes(): Promise<{ items: NodeView[]; failures: CloudFailure[] }> {
-    const results = await Promise.allSettled(this.registry.list().map((cloud) => this.allNodesOf(cloud)));
+  /**
+   * One page of the nodes of every cloud, in configuration order, filtered like listNodes. The first
+   * page asks every cloud in parallel; a page that continues inside a cloud asks that cloud first and
+   * the later ones (in parallel) only if the page is not full yet. A cloud that fails is reported in
+   * `failures` and skipped in this pass; a cloud after a full page is not asked at all.
+   */
+  async listAllNodes(query: NodeListQuery): Promise<NodePage & { failures: CloudFailure[] }> {
+    const clouds = this.registry.list();
+    const filter = query.filter ?? {};
+    const key = filterKey(filter);
+    let start = 0;
+    let from = firstPosition(key, query.limit);
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor, key, query.limit);
+      start = clouds.findIndex((c) => c.name === cursor.cloud);
+      if (start < 0)
+        throw new CloudError('invalid_request', `cursor continues in cloud "${cursor.cloud}", which is not configured`);
+      from = cursor.position;
+    }
+    const scan = (i: number) =>
+      scanNodes(clouds[i], i === start ? from : firstPosition(key, query.limit), query.limit, filter);
+    const indexes = clouds.map((_, i) => i).slice(start);
+    const phases = query.cursor ? [indexes.slice(0, 1), indexes.slice(1)] : [indexes];
+
     const items: NodeView[] = [];
     const failures: CloudFailure[] = [];
-    results.forEach((result, i) => {
-      const cloud = this.registry.list()[i];
-      if (result.status === 'fulfilled') items.push(...result.value);
-      else failures.push({ cloud: cloud.name, error: asCloudError(result.reason, cloud.name) });
-    });
+    for (const phase of phases) {
+      const results = await Promise.allSettled(phase.map(scan));
+      for (let j = 0; j < phase.length; j++) {
+        const cloud = clouds[phase[j]];
+        const result = results[j];
+        if (result.status === 'rejected') {
+          failures.push({ cloud: cloud.name, error: asCloudError(result.reason, cloud.name) });
+          continue;
+        }
+        const taken = result.value.slice(0, query.limit - items.length);
+        items.push(...taken.map((f) => view(cloud, f.node)));
+        if (items.length < query.limit) continue;
+        const last = taken[taken.length - 1];
+        const next = clouds[phase[j] + 1];
+        const nextCursor = last.after
+          ? encodeCursor({ cloud: cloud.name, position: last.after, filter: key })
+          : next
+            ? encodeCursor({ cloud: next.name, position: firstPosition(key, query.limit), filter: key })
+            : undefined;
+        return { items, failures, ...(nextCursor ? { nextCursor } : {}) };
+      }
+    }
     return { items, failures };
   }
 
@@ -124,17 +192,6 @@ export class ComputeService {
     const cloud = this.cloud(name);
     this.require(cloud, 'keyPairs', 'key pairs');
     await cloud.call('delete key pair', (d) => d.deleteKeyPair(keyName));
-  }
-
-  private async allNodesOf(cloud: CloudHandle): Promise<NodeView[]> {
-    const nodes: NodeView[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await cloud.call('list nodes', (d) => d.listNodes({ limit: 1000, marker }));
-      nodes.push(...page.items.map((n) => view(cloud, n)));
-      marker = page.next;
-    } while (marker && nodes.length < ALL_NODES_PER_CLOUD);
-    return nodes;
   }
 
   private cloud(name: string): CloudHandle {
@@ -195,6 +252,14 @@ function view(cloud: CloudHandle, node: CloudNode): NodeView {
     metadata,
     extra,
   };
+}
+
+/**
+ * Where a listing starts in a cloud: unfiltered, one driver page per API page (the driver's marker
+ * is the cursor, as before filters existed); filtered, large driver pages checked by the service.
+ */
+function firstPosition(filterKey: string, limit: number): ScanPosition {
+  return { offset: 0, pageSize: filterKey ? FILTER_PAGE_SIZE : limit };
 }
 
 function asCloudError(reason: unknown, cloud: string): CloudError {

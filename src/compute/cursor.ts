@@ -1,25 +1,81 @@
+import { createHash } from 'node:crypto';
 import { CloudError } from '../cloud/driver/cloud-error';
 
 /**
- * The v1 cursor: opaque to callers, it wraps the driver's marker with the cloud it belongs to, so a
- * cursor from one cloud cannot be replayed against another.
+ * Where a listing stopped in one cloud: the driver's page marker (absent for its first page), how
+ * many items of that page were already handed out, and the page size the driver was asked for (the
+ * same page must come back when the listing resumes in the middle of it).
  */
-export function encodeCursor(cloud: string, marker: string): string {
-  return Buffer.from(JSON.stringify({ c: cloud, m: marker })).toString('base64url');
+export interface ScanPosition {
+  marker?: string;
+  offset: number;
+  pageSize: number;
 }
 
-export function decodeCursor(cloud: string, cursor: string): string {
+/** A decoded cursor: the cloud it continues in, its position there, and the filters it was issued for. */
+export interface Cursor {
+  cloud: string;
+  position: ScanPosition;
+  filter: string;
+}
+
+interface Encoded {
+  c: string;
+  m?: string;
+  o?: number;
+  p?: number;
+  f?: string;
+}
+
+/**
+ * The v1 cursor: opaque to callers, base64url JSON naming the cloud, the driver's marker and the
+ * position in that page, and a digest of the filters, so a cursor is never replayed against another
+ * cloud (listNodes) or other filters.
+ */
+export function encodeCursor(cursor: Cursor): string {
+  const { cloud, position, filter } = cursor;
+  const value: Encoded = { c: cloud };
+  if (position.marker !== undefined) value.m = position.marker;
+  if (position.offset) value.o = position.offset;
+  value.p = position.pageSize;
+  if (filter) value.f = digest(filter);
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * Reads a cursor this service issued. Throws `invalid_request` (400) for anything else, and for a
+ * cursor issued for other filters. `cloud` is checked by the caller (listNodes pins it).
+ */
+export function decodeCursor(cursor: string, filter: string, defaultPageSize: number): Cursor {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     decoded = undefined;
   }
-  const value = decoded as { c?: unknown; m?: unknown } | undefined;
-  if (!value || typeof value.m !== 'string' || typeof value.c !== 'string') {
-    throw new CloudError('invalid_request', 'cursor is not a cursor this service issued');
-  }
-  if (value.c !== cloud)
-    throw new CloudError('invalid_request', `cursor belongs to cloud "${value.c}", not "${cloud}"`);
-  return value.m;
+  const value = decoded as Partial<Record<keyof Encoded, unknown>> | null | undefined;
+  const valid =
+    !!value &&
+    typeof value === 'object' &&
+    typeof value.c === 'string' &&
+    (value.m === undefined || typeof value.m === 'string') &&
+    (value.o === undefined || (Number.isInteger(value.o) && (value.o as number) >= 0)) &&
+    (value.p === undefined || (Number.isInteger(value.p) && (value.p as number) >= 1 && (value.p as number) <= 1000)) &&
+    (value.f === undefined || typeof value.f === 'string');
+  if (!valid) throw new CloudError('invalid_request', 'cursor is not a cursor this service issued');
+  if ((value.f ?? '') !== (filter ? digest(filter) : ''))
+    throw new CloudError('invalid_request', 'cursor was issued for other filters: send the same filters with it');
+  return {
+    cloud: value.c as string,
+    position: {
+      marker: value.m as string | undefined,
+      offset: (value.o as number | undefined) ?? 0,
+      pageSize: (value.p as number | undefined) ?? defaultPageSize,
+    },
+    filter,
+  };
+}
+
+function digest(filter: string): string {
+  return createHash('sha256').update(filter).digest('base64url').slice(0, 16);
 }

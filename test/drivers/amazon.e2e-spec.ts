@@ -237,7 +237,10 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     });
 
     it('refuses a cursor that does not hold an EC2 position, asking EC2 nothing', async () => {
-      const res = await api('GET', `/clouds/aws/nodes?cursor=${encodeCursor('aws', 'not-a-marker')}`);
+      const res = await api(
+        'GET',
+        `/clouds/aws/nodes?cursor=${encodeCursor({ cloud: 'aws', position: { marker: 'not-a-marker', offset: 0, pageSize: 1000 }, filter: '' })}`,
+      );
       expectProblem(res, 400, /cursor/);
       expect(fx.requests).toHaveLength(0);
     });

@@ -1,9 +1,11 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ComputeService } from '../../compute/compute.service';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { toProblem } from '../problem/to-problem';
 import { AllNodesDto } from './dto/node.dto';
+import { ListNodesQuery, nodeFilterOf } from './dto/params.dto';
+import { ApiMetadataFilter } from './node-filters.decorator';
 
 @ApiTags('nodes')
 @Controller({ path: 'nodes', version: '1' })
@@ -13,21 +15,28 @@ export class AllNodesController {
   @Get()
   @ApiOperation({
     operationId: 'listAllNodes',
-    summary: 'Nodes of every cloud at once',
+    summary: 'Nodes of every cloud, a page at a time',
     description:
-      'All clouds are asked in parallel; a cloud that fails is listed in `errors` and the others still answer. ' +
-      'At most 10,000 nodes per cloud: page one cloud with listNodes for more.',
+      'Pages through every cloud in configuration order with one cursor, filtered like listNodes. The first ' +
+      'page asks all clouds in parallel; a cloud that fails is listed in `errors` (and skipped in this pass) ' +
+      'while the others still answer.',
   })
+  @ApiMetadataFilter()
   @ApiOkResponse({ type: AllNodesDto })
-  @ApiProblems()
-  async listAllNodes(): Promise<AllNodesDto> {
-    const { items, failures } = await this.compute.listAllNodes();
+  @ApiProblems(400)
+  async listAllNodes(@Query() query: ListNodesQuery): Promise<AllNodesDto> {
+    const { items, failures, nextCursor } = await this.compute.listAllNodes({
+      limit: query.limit ?? 1000,
+      cursor: query.cursor,
+      filter: nodeFilterOf(query),
+    });
     return {
       items,
       errors: failures.map(({ cloud, error }) => {
         const { status, title, detail } = toProblem(error);
         return { cloud, status, title, detail };
       }),
+      ...(nextCursor ? { nextCursor } : {}),
     };
   }
 }

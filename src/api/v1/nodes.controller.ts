@@ -6,7 +6,8 @@ import { ComputeService } from '../../compute/compute.service';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { CreateNodeDto } from './dto/create-node.dto';
 import { NodeDto, NodePageDto } from './dto/node.dto';
-import { CloudParams, ListNodesQuery, NodeParams } from './dto/params.dto';
+import { CloudParams, ListNodesQuery, NodeParams, nodeFilterOf } from './dto/params.dto';
+import { ApiMetadataFilter } from './node-filters.decorator';
 
 @ApiTags('nodes')
 @Controller({ path: 'clouds/:cloud/nodes', version: '1' })
@@ -14,11 +15,22 @@ export class NodesController {
   constructor(private readonly compute: ComputeService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listNodes', summary: 'List the nodes of one cloud, a page at a time' })
+  @ApiOperation({
+    operationId: 'listNodes',
+    summary: 'List the nodes of one cloud, a page at a time',
+    description:
+      'Filters (`state`, `name`, `metadata`) combine; the cloud applies them where it can and the service ' +
+      'checks every node, so a page holds `limit` nodes whenever that many more match.',
+  })
+  @ApiMetadataFilter()
   @ApiOkResponse({ type: NodePageDto })
   @ApiProblems(400, 404, 502, 503, 504)
   listNodes(@Param() params: CloudParams, @Query() query: ListNodesQuery): Promise<NodePageDto> {
-    return this.compute.listNodes(params.cloud, query.limit ?? 1000, query.cursor);
+    return this.compute.listNodes(params.cloud, {
+      limit: query.limit ?? 1000,
+      cursor: query.cursor,
+      filter: nodeFilterOf(query),
+    });
   }
 
   @Post()

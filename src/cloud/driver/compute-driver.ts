@@ -75,10 +75,26 @@ export interface CreateNodeRequest {
   networks?: string[];
 }
 
+/**
+ * What a caller can filter nodes by (listNodes, listAllNodes). Every part present must match:
+ * `states` any of them, `name` exactly or by prefix, `metadata` every key with exactly that value.
+ */
+export interface NodeFilter {
+  states?: NodeState[];
+  name?: { exact: string } | { prefix: string };
+  metadata?: Record<string, string>;
+}
+
 export interface PageRequest {
   limit: number;
   /** Driver-defined marker from a previous page's `next`; absent for the first page. */
   marker?: string;
+  /**
+   * The caller's filters, as a hint: a driver may ask its cloud for matching nodes only (fewer pages),
+   * or ignore it. The service checks every node it gets against the filter, so a driver must never
+   * drop a node that matches; it may return ones that do not.
+   */
+  filter?: NodeFilter;
 }
 
 export interface Page<T> {

@@ -77,4 +77,11 @@ export class AllNodesDto {
 
   @ApiProperty({ type: [CloudFailureDto], description: 'Clouds that failed to answer; the others still did.' })
   errors: CloudFailureDto[];
+
+  @ApiProperty({
+    required: false,
+    description: 'Pass as `cursor` (with the same filters) to get the next page; absent on the last page. Opaque.',
+    example: 'eyJjIjoiZXUiLCJtIjoibm9kZS0wMDAwMDIiLCJwIjoxMDAwfQ',
+  })
+  nextCursor?: string;
 }

@@ -1,7 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { NODE_STATES } from '../../../cloud/driver/compute-driver';
+import type { NodeFilter, NodeState } from '../../../cloud/driver/compute-driver';
 import { CLOUD_NAME } from '../../../config/settings.schema';
+import { IsStringMap } from './validators';
 
 export class CloudParams {
   @ApiProperty({ description: 'Cloud name (see listClouds); `default` is the default cloud.', example: 'default' })
@@ -23,6 +26,7 @@ export class KeyPairParams extends CloudParams {
   name: string;
 }
 
+/** listNodes and listAllNodes: a page, and filters (every one given must match). */
 export class ListNodesQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 1000, description: 'Page size.' })
   @IsOptional()
@@ -32,9 +36,55 @@ export class ListNodesQuery {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page; send the same filters with it (else 400).',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
   cursor?: string;
+
+  @ApiPropertyOptional({
+    enum: NODE_STATES,
+    enumName: 'NodeState',
+    isArray: true,
+    description: 'Only nodes in one of these states: repeated (`state=running&state=stopped`) or comma-separated.',
+    example: ['running'],
+  })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',') : value))
+  @ArrayMaxSize(NODE_STATES.length)
+  @IsIn(NODE_STATES, { each: true, message: `state must be one or more of: ${NODE_STATES.join(', ')}` })
+  state?: NodeState[];
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Only nodes with exactly this name, or, ending in `*`, whose name starts with what precedes it.',
+    example: 'web-*',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 255)
+  @Matches(/^[^*]+\*?$/, { message: 'name must be a node name, or a prefix followed by a single trailing "*"' })
+  name?: string;
+
+  // Documented by hand (ApiNodeFilters): a deepObject query parameter, which the DTO explorer cannot express.
+  @ApiHideProperty()
+  @IsOptional()
+  @IsStringMap(
+    { maxEntries: 16, maxKeyLength: 255, maxValueLength: 255 },
+    { message: 'metadata filters are metadata.<key>=<value> (at most 16, each key and value at most 255 characters)' },
+  )
+  metadata?: Record<string, string>;
+}
+
+/** The filters of a listing query, as the compute layer takes them. */
+export function nodeFilterOf(query: ListNodesQuery): NodeFilter {
+  const filter: NodeFilter = {};
+  if (query.state?.length) filter.states = [...new Set(query.state)];
+  if (query.name !== undefined)
+    filter.name = query.name.endsWith('*') ? { prefix: query.name.slice(0, -1) } : { exact: query.name };
+  if (query.metadata && Object.keys(query.metadata).length) filter.metadata = query.metadata;
+  return filter;
 }
