@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'CloudHealthError', description: 'Why the last check of a cloud failed.' })
 export class CloudHealthErrorDto {
   @ApiProperty({ description: 'The kind of failure.', example: 'auth_failed' })
   kind: string;
@@ -8,6 +9,7 @@ export class CloudHealthErrorDto {
   detail: string;
 }
 
+@ApiSchema({ name: 'CloudHealth', description: 'The last background check of one cloud.' })
 export class CloudHealthDto {
   @ApiProperty({ example: 'lab' })
   cloud: string;
@@ -32,6 +34,7 @@ export class CloudHealthDto {
   error?: CloudHealthErrorDto;
 }
 
+@ApiSchema({ name: 'CloudHealthReport', description: 'The last background check of every cloud.' })
 export class CloudHealthReportDto {
   @ApiProperty({ enum: ['ok', 'degraded'], example: 'ok' })
   status: 'ok' | 'degraded';

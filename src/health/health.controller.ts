@@ -18,7 +18,12 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers', security: [] })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process answers',
+    description: 'For liveness and startup probes. Calls no cloud, so a cloud outage never restarts a pod.',
+    security: [],
+  })
   live() {
     return this.health.check([
       async () => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) }),
@@ -30,6 +35,8 @@ export class HealthController {
   @ApiOperation({
     operationId: 'getReadiness',
     summary: 'Readiness: 503 while starting or shutting down',
+    description:
+      'For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains. Calls no cloud.',
     security: [],
   })
   ready() {

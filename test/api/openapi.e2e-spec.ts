@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApi } from '../../src/openapi/openapi';
-import { call, startApp, TestApp } from '../support/app';
+import { call, startApp, TestApp, waitFor } from '../support/app';
+import { Exchange, FixtureServer } from '../support/fixture-server';
+import { expectProblem } from '../support/problem';
+
+const operationsOf = (doc: any) =>
+  Object.entries(doc.paths).flatMap(([path, ops]: [string, any]) =>
+    Object.entries(ops).map(([method, op]: [string, any]) => ({ path, method, op })),
+  );
 
 /** Clients are generated from the committed openapi.json: it must match the code, and be complete. */
 describe('OpenAPI document', () => {
@@ -20,9 +27,7 @@ describe('OpenAPI document', () => {
   });
 
   it('gives every operation a unique hand-chosen operationId, a summary and documented errors', () => {
-    const operations = Object.entries(served.paths).flatMap(([path, ops]: [string, any]) =>
-      Object.entries(ops).map(([method, op]: [string, any]) => ({ path, method, op })),
-    );
+    const operations = operationsOf(served);
     const ids = operations.map((o) => o.op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(
@@ -52,7 +57,7 @@ describe('OpenAPI document', () => {
           expect({ path, status, schema: response.content?.['application/problem+json']?.schema?.$ref }).toEqual({
             path,
             status,
-            schema: '#/components/schemas/ProblemDto',
+            schema: '#/components/schemas/Problem',
           });
         }
       }
@@ -60,11 +65,308 @@ describe('OpenAPI document', () => {
   });
 
   it('documents the create body with limits and examples', () => {
-    const schema = served.components.schemas.CreateNodeDto;
+    const schema = served.components.schemas.CreateNodeRequest;
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'image', 'size']));
     expect(schema.properties.name).toMatchObject({ minLength: 1, maxLength: 255, example: expect.any(String) });
     expect(served.components.schemas.NodeState.enum).toEqual(
       expect.arrayContaining(['running', 'pending', 'stopping', 'stopped']),
     );
   });
+
+  it('describes every tag and every operation, and names a server "Try it out" can call wherever it runs', () => {
+    expect(served.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    const used = new Set(operationsOf(served).flatMap(({ op }) => op.tags ?? []));
+    expect(served.tags.map((t: any) => t.name).sort()).toEqual([...used].sort());
+    for (const tag of served.tags)
+      expect({ tag: tag.name, described: tag.description?.length > 20 }).toEqual({ tag: tag.name, described: true });
+    for (const { path, method, op } of operationsOf(served))
+      expect({ path, method, described: op.description?.length > 20 }).toEqual({ path, method, described: true });
+  });
+
+  it('names schemas for what they are, never with a Dto suffix (it leaks into every generated client)', () => {
+    const names = Object.keys(served.components.schemas);
+    expect(names).toEqual(expect.arrayContaining(['Node', 'NodePage', 'Problem', 'CreateNodeRequest', 'Cloud']));
+    expect(names.filter((n) => /dto$/i.test(n))).toEqual([]);
+    // No reference is left dangling by a rename.
+    const refs = [...JSON.stringify(served).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.filter((r) => !names.includes(r))).toEqual([]);
+  });
+
+  it('types integer parameters as integers', () => {
+    const limit = served.paths['/api/v1/clouds/{cloud}/nodes'].get.parameters.find((p: any) => p.name === 'limit');
+    expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+  });
+
+  it('declares API keys as plain bearer tokens and X-API-Key, not JWTs', () => {
+    expect(served.components.securitySchemes.bearer).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.any(String),
+    });
+    expect(served.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  });
+
+  it('declares X-Request-Id on every response, Location on createNode and Retry-After on 503', () => {
+    for (const { path, method, op } of operationsOf(served)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect({ path, method, status, header: response.headers?.['X-Request-Id'] }).toEqual({
+          path,
+          method,
+          status,
+          header: { $ref: '#/components/headers/X-Request-Id' },
+        });
+        if (status === '503')
+          expect({ path, method, header: response.headers['Retry-After'] }).toEqual({
+            path,
+            method,
+            header: { $ref: '#/components/headers/Retry-After' },
+          });
+      }
+    }
+    expect(served.paths['/api/v1/clouds/{cloud}/nodes'].post.responses['202'].headers.Location).toMatchObject({
+      schema: { type: 'string' },
+    });
+  });
 });
+
+/**
+ * The documented error answers against real ones: each case provokes an error for real and checks
+ * that its problem `type` is among the examples documented for that operation and status, and that
+ * the headers the document declares are there.
+ */
+describe('OpenAPI document: documented problems are the ones the service sends', () => {
+  const TOKEN = 'dop_v1_openapi_problem_types_0123456789';
+  const READ_KEY = 'read-key-0123456789abcdef';
+  const WRITE_KEY = 'write-key-0123456789abcdef';
+  const LIMITED_KEY = 'limited-key-0123456789abcdef';
+  let fixture: FixtureServer;
+  let t: TestApp;
+  let doc: any;
+
+  beforeAll(async () => {
+    fixture = await FixtureServer.start();
+    fixture.on({ method: 'GET', path: '/v2/account', file: 'digitalocean/account.json' });
+    t = await startApp({
+      auth: {
+        apiKeys: [
+          { name: 'reader', key: READ_KEY, scopes: ['read'] },
+          { name: 'writer', key: WRITE_KEY, scopes: ['read', 'write'] },
+          { name: 'limited', key: LIMITED_KEY, scopes: ['read'] },
+        ],
+        openDocs: true,
+      },
+      rateLimit: { windowMs: 60_000, perKey: { limited: 1 } },
+      http: { bodyLimitBytes: 1024 },
+      health: { cloudCheckIntervalMs: 3_600_000 },
+      clouds: {
+        default: { engine: 'dummy', extraParams: { nodes: 1, transitionMs: 10 } },
+        do: { engine: 'digitalocean', password: TOKEN, timeoutMs: 300, extraParams: { endpoint: fixture.url } },
+        rax: { engine: 'rackspace', user: 'u', password: 'p', extraParams: { region: 'IAD', authUrl: fixture.url } },
+      },
+    });
+    doc = (await call(t.url, 'GET', '/docs-json')).body;
+    await waitFor(async () => fixture.received('GET', '/v2/account').length > 0);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fixture?.close();
+  });
+
+  /** Calls a GET of cloud "do" after telling the fake DigitalOcean how to answer it, once. */
+  const whenDigitalOceanAnswers = (exchange: Omit<Exchange, 'method' | 'times'>, path: string) => {
+    fixture.on({ method: 'GET', times: 1, ...exchange });
+    return call(t.url, 'GET', `/api/v1/clouds/do${path}`, undefined, auth(READ_KEY));
+  };
+
+  const documentedTypes = (operationId: string, status: number): string[] => {
+    const op = operationsOf(doc).find((o) => o.op.operationId === operationId)!.op;
+    const examples = op.responses[String(status)]?.content?.['application/problem+json']?.examples ?? {};
+    return Object.values<any>(examples).map(
+      (e) => doc.components.examples[e.$ref.replace('#/components/examples/', '')].value.type,
+    );
+  };
+
+  const cases: Array<{
+    name: string;
+    operationId: string;
+    status: number;
+    type: string;
+    send: () => Promise<{ status: number; headers: Headers; body: any }>;
+    header?: string;
+  }> = [
+    {
+      name: 'invalid query',
+      operationId: 'listNodes',
+      status: 400,
+      type: 'bad-request',
+      send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes?limit=2.5', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'foreign cursor',
+      operationId: 'listNodes',
+      status: 400,
+      type: 'invalid-request',
+      send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes?cursor=nonsense', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'no key',
+      operationId: 'listClouds',
+      status: 401,
+      type: 'unauthorized',
+      send: () => call(t.url, 'GET', '/api/v1/clouds'),
+    },
+    {
+      name: 'read key writing',
+      operationId: 'createNode',
+      status: 403,
+      type: 'forbidden',
+      send: () =>
+        call(t.url, 'POST', '/api/v1/clouds/default/nodes', { name: 'x', image: 'i', size: 's' }, auth(READ_KEY)),
+    },
+    {
+      name: "over the caller's rate limit",
+      operationId: 'listClouds',
+      status: 429,
+      type: 'too-many-requests',
+      header: 'retry-after',
+      send: async () => {
+        await call(t.url, 'GET', '/api/v1/clouds', undefined, auth(LIMITED_KEY));
+        return call(t.url, 'GET', '/api/v1/clouds', undefined, auth(LIMITED_KEY));
+      },
+    },
+    {
+      name: 'unknown node',
+      operationId: 'getNode',
+      status: 404,
+      type: 'not-found',
+      send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes/node-999999', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'start a running node',
+      operationId: 'startNode',
+      status: 409,
+      type: 'conflict',
+      send: async () => {
+        const nodes = await call(t.url, 'GET', '/api/v1/clouds/default/nodes', undefined, auth(READ_KEY));
+        const id = nodes.body.items[0].id;
+        return call(t.url, 'POST', `/api/v1/clouds/default/nodes/${id}/actions/start`, undefined, auth(WRITE_KEY));
+      },
+    },
+    {
+      name: 'body over the limit',
+      operationId: 'createNode',
+      status: 413,
+      type: 'payload-too-large',
+      send: () =>
+        call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'x', image: 'img-debian-12', size: 'small', userData: 'x'.repeat(2000) },
+          auth(WRITE_KEY),
+        ),
+    },
+    {
+      name: 'not JSON',
+      operationId: 'createNode',
+      status: 415,
+      type: 'unsupported-media-type',
+      send: () =>
+        call(t.url, 'POST', '/api/v1/clouds/default/nodes', 'name=x', {
+          ...auth(WRITE_KEY),
+          'content-type': 'text/plain',
+        }),
+    },
+    {
+      name: 'unknown size',
+      operationId: 'createNode',
+      status: 422,
+      type: 'unknown-reference',
+      send: () =>
+        call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'x', image: 'img-debian-12', size: 'huge' },
+          auth(WRITE_KEY),
+        ),
+    },
+    {
+      name: 'a capability the cloud lacks',
+      operationId: 'stopNode',
+      status: 501,
+      type: 'unsupported',
+      send: () => call(t.url, 'POST', '/api/v1/clouds/rax/nodes/n1/actions/stop', undefined, auth(WRITE_KEY)),
+    },
+    {
+      name: 'the cloud fails',
+      operationId: 'listImages',
+      status: 502,
+      type: 'cloud-unavailable',
+      send: () =>
+        whenDigitalOceanAnswers({ path: '/v2/images', status: 500, file: 'digitalocean/error-500.json' }, '/images'),
+    },
+    {
+      name: 'the cloud rejects the credentials',
+      operationId: 'listSizes',
+      status: 502,
+      type: 'cloud-credentials-rejected',
+      send: () =>
+        whenDigitalOceanAnswers({ path: '/v2/sizes', status: 401, file: 'digitalocean/error-401.json' }, '/sizes'),
+    },
+    {
+      name: 'the cloud rate-limits',
+      operationId: 'listNodes',
+      status: 503,
+      type: 'cloud-rate-limited',
+      header: 'retry-after',
+      send: () =>
+        whenDigitalOceanAnswers(
+          { path: '/v2/droplets', status: 429, headers: { 'retry-after': '7' }, file: 'digitalocean/error-429.json' },
+          '/nodes',
+        ),
+    },
+    {
+      name: 'the cloud is too slow',
+      operationId: 'listLocations',
+      status: 504,
+      type: 'cloud-timeout',
+      send: () =>
+        whenDigitalOceanAnswers(
+          { path: '/v2/regions', delayMs: 1500, file: 'digitalocean/regions.json' },
+          '/locations',
+        ),
+    },
+  ];
+
+  it.each(cases)('$status $name ($operationId): the sent type is a documented one', async (c) => {
+    const res = await c.send();
+    const body = expectProblem(res, c.status);
+    expect(body.type).toBe(`urn:cloud-orchestrator:problem:${c.type}`);
+    expect(documentedTypes(c.operationId, c.status)).toContain(body.type);
+    expect(res.headers.get('x-request-id')).toBe(body.requestId);
+    if (c.header) expect(res.headers.get(c.header)).toEqual(expect.any(String));
+  });
+
+  it('every example type is one of the types the cases above provoke for that status', () => {
+    const provoked = new Map<number, Set<string>>();
+    for (const c of cases)
+      provoked.set(c.status, (provoked.get(c.status) ?? new Set()).add(`urn:cloud-orchestrator:problem:${c.type}`));
+    for (const { op } of operationsOf(doc))
+      for (const status of Object.keys(op.responses)
+        .map(Number)
+        .filter((s) => s >= 400))
+        for (const type of documentedTypes(op.operationId, status))
+          if (!(status === 409 && type.endsWith(':quota-exceeded')))
+            expect({ op: op.operationId, status, type, sent: provoked.get(status)?.has(type) }).toEqual({
+              op: op.operationId,
+              status,
+              type,
+              sent: true,
+            });
+  });
+});
+
+function auth(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}

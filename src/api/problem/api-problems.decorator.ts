@@ -1,7 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE, problemForStatus } from './problem';
+import { CloudError } from '../../cloud/driver/cloud-error';
+import { PROBLEM_CONTENT_TYPE, Problem } from './problem';
 import { ProblemDto } from './problem.dto';
+import { ProblemException } from './problem.exception';
+import { toProblem } from './to-problem';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.',
@@ -19,21 +22,7 @@ const DESCRIPTIONS: Record<number, string> = {
   504: 'The cloud did not answer in time.',
 };
 
-const EXAMPLES: Record<number, string> = {
-  400: 'name must be longer than or equal to 1 characters',
-  401: 'missing or invalid API key',
-  403: 'this API key lacks the "write" scope',
-  404: 'cloud "default": node node-000042 not found',
-  409: 'cloud "default": cannot start node node-000001 while it is running (it must be stopped)',
-  413: 'the request body is larger than the service accepts',
-  415: 'the request body must be application/json (got text/plain)',
-  429: 'too many requests: at most 100 per 10 s for this caller; retry in 7 seconds',
-  422: 'cloud "default": size "huge" does not exist in this cloud',
-  501: 'cloud "default": stopping nodes is not supported by this cloud',
-  502: 'cloud "lab": list nodes: credentials rejected by the cloud (HTTP 401)',
-  503: 'cloud "lab": list nodes: the cloud answered HTTP 429',
-  504: 'cloud "lab": list nodes: no answer within 30000 ms',
-};
+const inCloud = (cloud: string, error: CloudError): CloudError => Object.assign(error, { cloud });
 
 /** Caller rate-limit headers (draft-ietf-httpapi-ratelimit-headers, as @fastify/rate-limit sends them). */
 const RATE_LIMIT_HEADERS = {
@@ -44,28 +33,109 @@ const RATE_LIMIT_HEADERS = {
 };
 
 /**
- * Documents each listed error status with the problem schema, media type and an example. 401, 403
- * and 429 are added to every API operation: any of them can meet a missing key, a missing scope or
- * the caller's rate limit (see registerRateLimit).
+ * For each status, every cause the service really answers it with, as the error the code throws.
+ * Examples are made from these by the same mapping that answers requests (toProblem), so the
+ * documented `type`s are the ones sent.
+ */
+const CAUSES: Record<number, Record<string, () => unknown>> = {
+  400: {
+    validation: () =>
+      new ProblemException(400, 'name must be longer than or equal to 1 characters', {
+        errors: [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }],
+      }),
+    badCursor: () =>
+      inCloud('default', new CloudError('invalid_request', 'cursor is not a cursor this service issued')),
+  },
+  401: {
+    noKey: () =>
+      new ProblemException(401, 'missing or invalid API key: send Authorization: Bearer <key> or X-API-Key: <key>'),
+  },
+  403: { noScope: () => new ProblemException(403, 'the API key "grafana" lacks the "write" scope') },
+  404: { notFound: () => inCloud('default', new CloudError('not_found', 'node node-000042 not found')) },
+  409: {
+    conflict: () => inCloud('default', new CloudError('conflict', 'cannot start node node-000001 while it is running')),
+    quota: () => inCloud('lab', new CloudError('quota_exceeded', 'create node: quota exceeded for instances')),
+  },
+  413: {
+    tooLarge: () => ({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' }),
+  },
+  415: { notJson: () => new ProblemException(415, 'the request body must be application/json (got text/plain)') },
+  429: {
+    tooManyRequests: () =>
+      new ProblemException(429, 'too many requests: at most 100 per 10 s for this caller; retry in 7 seconds'),
+  },
+  422: {
+    unknownReference: () =>
+      inCloud('default', new CloudError('invalid_reference', 'size "huge" does not exist in this cloud')),
+  },
+  501: {
+    unsupported: () =>
+      inCloud('rax', new CloudError('unsupported', 'stop of nodes is not supported by Rackspace Cloud Servers')),
+  },
+  502: {
+    unavailable: () =>
+      inCloud('lab', new CloudError('unavailable', 'list nodes: cannot reach the cloud (ECONNREFUSED)')),
+    credentialsRejected: () =>
+      inCloud('lab', new CloudError('auth_failed', 'list nodes: credentials rejected by the cloud (HTTP 401)')),
+  },
+  503: {
+    rateLimited: () =>
+      inCloud(
+        'lab',
+        new CloudError('rate_limited', 'list nodes: the cloud asked to slow down (HTTP 429)', {
+          retryAfterSeconds: 30,
+        }),
+      ),
+  },
+  504: { timeout: () => inCloud('lab', new CloudError('timeout', 'list nodes: no answer within 30000 ms')) },
+};
+
+/** The documented examples for one status, keyed by cause; what the service sends for each. */
+export function problemExamples(status: number): Record<string, Problem> {
+  return Object.fromEntries(Object.entries(CAUSES[status] ?? {}).map(([cause, make]) => [cause, toProblem(make())]));
+}
+
+/** The name of one example under components.examples, e.g. `504-timeout`. */
+const exampleName = (status: number, cause: string) => `${status}-${cause}`;
+
+/** Every problem example, for components.examples (operations refer to them by name). */
+export function problemExampleComponents(): Record<string, { summary: string; value: Problem }> {
+  return Object.fromEntries(
+    Object.keys(CAUSES).flatMap((status) =>
+      Object.entries(problemExamples(Number(status))).map(([cause, value]) => [
+        exampleName(Number(status), cause),
+        { summary: `${value.title} (${value.type})`, value },
+      ]),
+    ),
+  );
+}
+
+/**
+ * Documents each listed error status with the problem schema, media type and one example per cause.
+ * 401, 403 and 429 are added to every API operation: any of them can meet a missing key, a missing
+ * scope or the caller's rate limit (see registerRateLimit).
  */
 export function ApiProblems(...statuses: number[]) {
   const all = [...new Set([...statuses, 401, 403, 429])].sort((a, b) => a - b);
   return applyDecorators(
     ApiExtraModels(ProblemDto),
-    ...all.map((status) => {
-      const detail = EXAMPLES[status] ?? 'error';
-      const cloud = /^cloud "([^"]+)"/.exec(detail)?.[1];
-      return ApiResponse({
+    ...all.map((status) =>
+      ApiResponse({
         status,
         description: DESCRIPTIONS[status] ?? 'Error',
         ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
         content: {
           [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: getSchemaPath(ProblemDto) },
-            example: problemForStatus(status, detail, cloud ? { cloud } : {}),
+            examples: Object.fromEntries(
+              Object.keys(CAUSES[status] ?? {}).map((cause) => [
+                cause,
+                { $ref: `#/components/examples/${exampleName(status, cause)}` },
+              ]),
+            ),
           },
         },
-      });
-    }),
+      }),
+    ),
   );
 }

@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'FieldError', description: 'One field that failed validation.' })
 export class FieldErrorDto {
   @ApiProperty({ example: 'name' })
   field: string;
@@ -9,6 +10,10 @@ export class FieldErrorDto {
 }
 
 /** RFC 9457 problem details: the body of every 4xx and 5xx answer (application/problem+json). */
+@ApiSchema({
+  name: 'Problem',
+  description: 'RFC 9457 problem details: the body of every 4xx and 5xx answer (application/problem+json).',
+})
 export class ProblemDto {
   @ApiProperty({
     description: 'A URI naming the kind of problem.',

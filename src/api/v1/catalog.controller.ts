@@ -11,7 +11,11 @@ export class CatalogController {
   constructor(private readonly compute: ComputeService) {}
 
   @Get('images')
-  @ApiOperation({ operationId: 'listImages', summary: 'Images a node can be created from' })
+  @ApiOperation({
+    operationId: 'listImages',
+    summary: 'Images a node can be created from',
+    description: 'Every image the cloud offers this account (all pages); pass an `id` as `image` to createNode.',
+  })
   @ApiOkResponse({ type: ImageListDto })
   @ApiProblems(400, 404, 502, 503, 504)
   async listImages(@Param() params: CloudParams): Promise<ImageListDto> {
@@ -19,7 +23,12 @@ export class CatalogController {
   }
 
   @Get('sizes')
-  @ApiOperation({ operationId: 'listSizes', summary: 'Sizes (flavors, instance types) a node can have' })
+  @ApiOperation({
+    operationId: 'listSizes',
+    summary: 'Sizes (flavors, instance types) a node can have',
+    description:
+      'Every size with CPUs, memory (MiB) and disk (GB) where the cloud says; pass an `id` as `size` to createNode.',
+  })
   @ApiOkResponse({ type: SizeListDto })
   @ApiProblems(400, 404, 502, 503, 504)
   async listSizes(@Param() params: CloudParams): Promise<SizeListDto> {
@@ -27,7 +36,11 @@ export class CatalogController {
   }
 
   @Get('locations')
-  @ApiOperation({ operationId: 'listLocations', summary: 'Locations (regions, zones) a node can be placed in' })
+  @ApiOperation({
+    operationId: 'listLocations',
+    summary: 'Locations (regions, zones) a node can be placed in',
+    description: 'Pass an `id` as `location` to createNode; 501 on clouds that have no such notion.',
+  })
   @ApiOkResponse({ type: LocationListDto })
   @ApiProblems(400, 404, 501, 502, 503, 504)
   async listLocations(@Param() params: CloudParams): Promise<LocationListDto> {

@@ -11,7 +11,13 @@ export class CloudsController {
   constructor(private readonly compute: ComputeService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listClouds', summary: 'List the configured clouds (never their credentials)' })
+  @ApiOperation({
+    operationId: 'listClouds',
+    summary: 'List the configured clouds (never their credentials)',
+    description:
+      'Every cloud in the configuration with its engine, whether it is the default, and its capabilities. ' +
+      'Answered from the configuration: no cloud is called.',
+  })
   @ApiOkResponse({ type: CloudListDto })
   @ApiProblems()
   listClouds(): CloudListDto {
@@ -19,7 +25,11 @@ export class CloudsController {
   }
 
   @Get(':cloud')
-  @ApiOperation({ operationId: 'getCloud', summary: 'One cloud: engine, default flag and capabilities' })
+  @ApiOperation({
+    operationId: 'getCloud',
+    summary: 'One cloud: engine, default flag and capabilities',
+    description: '`default` names the default cloud whatever it is called. No cloud is called.',
+  })
   @ApiOkResponse({ type: CloudDto })
   @ApiProblems(400, 404)
   getCloud(@Param() params: CloudParams): CloudDto {

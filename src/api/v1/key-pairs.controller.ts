@@ -11,7 +11,12 @@ export class KeyPairsController {
   constructor(private readonly compute: ComputeService) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listKeyPairs', summary: 'SSH key pairs known to the cloud' })
+  @ApiOperation({
+    operationId: 'listKeyPairs',
+    summary: 'SSH key pairs known to the cloud',
+    description:
+      'Names and fingerprints of the public keys the cloud can inject into new nodes (`keyName` of createNode).',
+  })
   @ApiOkResponse({ type: KeyPairListDto })
   @ApiProblems(400, 404, 501, 502, 503, 504)
   async listKeyPairs(@Param() params: CloudParams): Promise<KeyPairListDto> {
@@ -19,7 +24,12 @@ export class KeyPairsController {
   }
 
   @Post()
-  @ApiOperation({ operationId: 'importKeyPair', summary: 'Import an OpenSSH public key as a key pair' })
+  @ApiOperation({
+    operationId: 'importKeyPair',
+    summary: 'Import an OpenSSH public key as a key pair',
+    description:
+      'The key is checked before the cloud sees it (400 if it is not an OpenSSH public key); 409 if the name is taken.',
+  })
   @ApiCreatedResponse({ type: KeyPairDto })
   @ApiProblems(400, 404, 409, 413, 415, 501, 502, 503, 504)
   importKeyPair(@Param() params: CloudParams, @Body() body: ImportKeyPairDto): Promise<KeyPairDto> {
@@ -28,7 +38,11 @@ export class KeyPairsController {
 
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ operationId: 'deleteKeyPair', summary: 'Delete a key pair' })
+  @ApiOperation({
+    operationId: 'deleteKeyPair',
+    summary: 'Delete a key pair',
+    description: 'Nodes created with it keep the key; 404 if the cloud has no key pair of that name.',
+  })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiProblems(400, 404, 501, 502, 503, 504)
   async deleteKeyPair(@Param() params: KeyPairParams): Promise<void> {

@@ -11,7 +11,8 @@ export function ApiMetadataFilter() {
     required: false,
     style: 'deepObject',
     explode: true,
-    schema: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 16 },
+    // An empty example: otherwise Swagger UI pre-fills "Try it out" with additionalProp1=string, which matches no node.
+    schema: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 16, example: {} },
     description:
       'Only nodes whose metadata has every given key with exactly that value: `metadata[team]=web` or ' +
       '`metadata.team=web` (repeat for more keys).',

@@ -19,6 +19,7 @@ export class NodesController {
     operationId: 'listNodes',
     summary: 'List the nodes of one cloud, a page at a time',
     description:
+      'Up to `limit` nodes; while `nextCursor` is present, pass it as `cursor` for the next page. ' +
       'Filters (`state`, `name`, `metadata`) combine; the cloud applies them where it can and the service ' +
       'checks every node, so a page holds `limit` nodes whenever that many more match.',
   })
@@ -57,7 +58,16 @@ export class NodesController {
       },
     },
   })
-  @ApiAcceptedResponse({ type: NodeDto, description: 'Accepted; `Location` names the new node.' })
+  @ApiAcceptedResponse({
+    type: NodeDto,
+    description: 'Accepted; `Location` names the new node.',
+    headers: {
+      Location: {
+        description: 'The new node: `/api/v1/clouds/{cloud}/nodes/{nodeId}` (getNode).',
+        schema: { type: 'string', format: 'uri-reference', example: '/api/v1/clouds/default/nodes/node-000004' },
+      },
+    },
+  })
   @ApiProblems(400, 404, 409, 413, 415, 422, 501, 502, 503, 504)
   async createNode(
     @Param() params: CloudParams,
@@ -70,7 +80,11 @@ export class NodesController {
   }
 
   @Get(':nodeId')
-  @ApiOperation({ operationId: 'getNode', summary: 'One node' })
+  @ApiOperation({
+    operationId: 'getNode',
+    summary: 'One node',
+    description: 'The node as the cloud reports it now: poll this to follow a node through `pending` to `running`.',
+  })
   @ApiOkResponse({ type: NodeDto })
   @ApiProblems(400, 404, 502, 503, 504)
   getNode(@Param() params: NodeParams): Promise<NodeDto> {
@@ -96,6 +110,7 @@ export class NodesController {
   @ApiOperation({
     operationId: 'rebootNode',
     summary: 'Reboot a running node (it shows `rebooting` on clouds that report it)',
+    description: 'Answers at once with the node; 409 unless it is running, 501 where the cloud cannot reboot.',
   })
   @ApiAcceptedResponse({ type: NodeDto })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
@@ -105,7 +120,11 @@ export class NodesController {
 
   @Post(':nodeId/actions/start')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ operationId: 'startNode', summary: 'Start a stopped node (it passes through `starting`)' })
+  @ApiOperation({
+    operationId: 'startNode',
+    summary: 'Start a stopped node (it passes through `starting`)',
+    description: 'Answers at once with the node; 409 unless it is stopped, 501 where the cloud cannot start nodes.',
+  })
   @ApiAcceptedResponse({ type: NodeDto })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   startNode(@Param() params: NodeParams): Promise<NodeDto> {
@@ -114,7 +133,11 @@ export class NodesController {
 
   @Post(':nodeId/actions/stop')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ operationId: 'stopNode', summary: 'Stop a running node (it passes through `stopping`)' })
+  @ApiOperation({
+    operationId: 'stopNode',
+    summary: 'Stop a running node (it passes through `stopping`)',
+    description: 'Answers at once with the node; 409 unless it is running, 501 where the cloud cannot stop nodes.',
+  })
   @ApiAcceptedResponse({ type: NodeDto })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   stopNode(@Param() params: NodeParams): Promise<NodeDto> {

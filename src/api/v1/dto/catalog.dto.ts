@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Image', description: 'An image a node can be created from.' })
 export class ImageDto {
   @ApiProperty({ example: 'img-ubuntu-2404' })
   id: string;
@@ -11,6 +12,7 @@ export class ImageDto {
   extra: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'Size', description: 'A size (flavor, instance type) a node can have.' })
 export class SizeDto {
   @ApiProperty({ example: 'small' })
   id: string;
@@ -34,6 +36,7 @@ export class SizeDto {
   extra: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'Location', description: 'A location (region, zone, data centre) a node can be placed in.' })
 export class LocationDto {
   @ApiProperty({ example: 'dc-ams' })
   id: string;
@@ -48,16 +51,19 @@ export class LocationDto {
   extra: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'ImageList', description: 'The images of one cloud.' })
 export class ImageListDto {
   @ApiProperty({ type: [ImageDto] })
   items: ImageDto[];
 }
 
+@ApiSchema({ name: 'SizeList', description: 'The sizes of one cloud.' })
 export class SizeListDto {
   @ApiProperty({ type: [SizeDto] })
   items: SizeDto[];
 }
 
+@ApiSchema({ name: 'LocationList', description: 'The locations of one cloud.' })
 export class LocationListDto {
   @ApiProperty({ type: [LocationDto] })
   items: LocationDto[];

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'Capabilities', description: 'What the cloud can do; an operation it cannot do answers 501.' })
 export class CapabilitiesDto {
   @ApiProperty({ example: true }) reboot: boolean;
   @ApiProperty({ example: true }) start: boolean;
@@ -12,6 +13,7 @@ export class CapabilitiesDto {
 }
 
 /** A configured cloud as callers see it: never its credentials or endpoints. */
+@ApiSchema({ name: 'Cloud', description: 'A configured cloud (never its credentials).' })
 export class CloudDto {
   @ApiProperty({ example: 'default' })
   name: string;
@@ -29,6 +31,7 @@ export class CloudDto {
   capabilities: CapabilitiesDto;
 }
 
+@ApiSchema({ name: 'CloudList', description: 'Every configured cloud.' })
 export class CloudListDto {
   @ApiProperty({ type: [CloudDto] })
   items: CloudDto[];

@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { IsStringMap } from './validators';
 
+@ApiSchema({ name: 'CreateNodeRequest', description: 'What a new node is made from.' })
 export class CreateNodeDto {
   @ApiProperty({ minLength: 1, maxLength: 255, example: 'web-1' })
   @IsString()

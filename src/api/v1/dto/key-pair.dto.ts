@@ -1,9 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOpenSshPublicKey } from './validators';
 
 const EXAMPLE_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJdVgwxacuRuPqIauk2IAYYXlbOpcH0savYWK1QfKCM deploy@example';
 
+@ApiSchema({ name: 'KeyPair', description: 'An SSH key pair known to the cloud (its public half).' })
 export class KeyPairDto {
   @ApiProperty({ example: 'deploy' })
   name: string;
@@ -15,6 +16,7 @@ export class KeyPairDto {
   publicKey: string | null;
 }
 
+@ApiSchema({ name: 'ImportKeyPairRequest', description: 'An OpenSSH public key to import under a name.' })
 export class ImportKeyPairDto {
   @ApiProperty({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9 ._@-]+$', example: 'deploy' })
   @IsString()
@@ -29,6 +31,7 @@ export class ImportKeyPairDto {
   publicKey: string;
 }
 
+@ApiSchema({ name: 'KeyPairList', description: 'The key pairs of one cloud.' })
 export class KeyPairListDto {
   @ApiProperty({ type: [KeyPairDto] })
   items: KeyPairDto[];

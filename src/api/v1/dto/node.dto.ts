@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { NODE_STATES } from '../../../cloud/driver/compute-driver';
 import type { NodeState } from '../../../cloud/driver/compute-driver';
 
+@ApiSchema({ name: 'Node', description: 'A node (virtual machine) in one cloud.' })
 export class NodeDto {
   @ApiProperty({ description: 'The node id, unique within its cloud.', example: 'node-000001' })
   id: string;
@@ -45,6 +46,7 @@ export class NodeDto {
   extra: Record<string, unknown>;
 }
 
+@ApiSchema({ name: 'NodePage', description: "One page of a cloud's nodes." })
 export class NodePageDto {
   @ApiProperty({ type: [NodeDto] })
   items: NodeDto[];
@@ -57,6 +59,7 @@ export class NodePageDto {
   nextCursor?: string;
 }
 
+@ApiSchema({ name: 'CloudFailure', description: 'A cloud that failed to answer listAllNodes.' })
 export class CloudFailureDto {
   @ApiProperty({ example: 'lab' })
   cloud: string;
@@ -71,6 +74,7 @@ export class CloudFailureDto {
   detail: string;
 }
 
+@ApiSchema({ name: 'AllNodes', description: 'The nodes of every cloud that answered, and the clouds that did not.' })
 export class AllNodesDto {
   @ApiProperty({ type: [NodeDto], description: 'Nodes of every cloud that answered.' })
   items: NodeDto[];

@@ -28,7 +28,7 @@ export class KeyPairParams extends CloudParams {
 
 /** listNodes and listAllNodes: a page, and filters (every one given must match). */
 export class ListNodesQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 1000, description: 'Page size.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000, description: 'Page size.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -60,8 +60,10 @@ export class ListNodesQuery {
   @ApiPropertyOptional({
     minLength: 1,
     maxLength: 255,
-    description: 'Only nodes with exactly this name, or, ending in `*`, whose name starts with what precedes it.',
-    example: 'web-*',
+    // The example lives in the description: Swagger UI pre-fills "Try it out" with an `example`, and a
+    // filter nobody asked for empties the list.
+    description:
+      'Only nodes with exactly this name, or, ending in `*`, whose name starts with what precedes it (e.g. `web-*`).',
   })
   @IsOptional()
   @IsString()
