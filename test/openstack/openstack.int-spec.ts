@@ -209,6 +209,32 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     expect((await lab('DELETE', `/key-pairs/${keyName}`)).status).toBe(204);
   });
 
+  it('starts a node shown stopped whatever Nova parked it as: paused, suspended and rescued come back running', async () => {
+    const created = await create('parked');
+    expect(created.status).toBe(202);
+    const id: string = created.body.id;
+    await waitState(id, 'running');
+    const parkings: Array<[action: unknown, status: string, awaiting: string]> = [
+      [{ pause: null }, 'PAUSED', 'unpause'],
+      [{ suspend: null }, 'SUSPENDED', 'resume'],
+      [{ rescue: null }, 'RESCUE', 'unrescue'],
+    ];
+    for (const [action, status, awaiting] of parkings) {
+      // Parked behind the service's back, as an operator would with the openstack CLI.
+      expect((await nova.request('POST', `/servers/${id}/action`, action)).status).toBeLessThan(300);
+      await waitFor(async () => (await nova.server(id))?.status === status, 30_000, 100);
+      await waitState(id, 'stopped');
+      expect((await lab('GET', `/nodes/${id}`)).body.extra).toMatchObject({ status, awaiting });
+      const start = await lab('POST', `/nodes/${id}/actions/start`);
+      expect(start.status).toBe(202);
+      expect(['starting', 'stopped', 'running']).toContain(start.body.state);
+      await waitState(id, 'running');
+      expect((await nova.server(id)).status).toBe('ACTIVE');
+    }
+    expect((await lab('DELETE', `/nodes/${id}`)).status).toBe(202);
+    await waitGoneFromNova([id]);
+  });
+
   it('imports, lists and deletes key pairs, and maps Nova refusals', async () => {
     const name = `${PREFIX}key`;
     const publicKey = opensshPublicKey('itest@lab');

@@ -1,7 +1,7 @@
 import type { CloudImage, CloudKeyPair, CloudNode, CloudSize } from '../../driver/compute-driver';
 import { compact, isoOrNull, numberOrNull, stringRecord } from '../provider-values';
 import { novaAddresses } from './nova-addresses';
-import { novaNodeState } from './nova-state';
+import { novaAwaiting, novaNodeState } from './nova-state';
 
 /**
  * Nova v2.1 documents as the contract's shapes, for every Nova-family cloud. `location` is where the
@@ -26,6 +26,7 @@ export function novaNode(server: any, location: string | null = null): CloudNode
     extra: compact({
       status: server.status,
       taskState,
+      awaiting: novaAwaiting(server.status, taskState),
       vmState: server['OS-EXT-STS:vm_state'],
       powerState: server['OS-EXT-STS:power_state'],
       keyName: server.key_name,

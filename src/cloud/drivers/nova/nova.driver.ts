@@ -17,6 +17,7 @@ import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
 import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
 import { novaError } from './nova-errors';
 import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
+import { novaActionBody } from './nova-state';
 
 /** pkgcloud's own margin: a token this close to expiry is renewed before use. */
 export const EARLY_RENEWAL_MS = 5 * 60_000;
@@ -24,12 +25,6 @@ export const EARLY_RENEWAL_MS = 5 * 60_000;
 const USER_DATA_MAX = 65_535;
 /** Bounds a walk over Nova's pages (marker loops, runaway listings). */
 const MAX_PAGES = 1_000;
-
-const ACTION_BODY: Record<NodeAction, unknown> = {
-  reboot: { reboot: { type: 'SOFT' } },
-  stop: { 'os-stop': null },
-  start: { 'os-start': null },
-};
 
 /**
  * Every cloud that speaks Nova's v2.1 API (servers, flavors, images through Nova's proxy, key pairs,
@@ -234,8 +229,10 @@ export abstract class NovaDriver extends PkgcloudDriver {
     if (!this.capabilities[action]) {
       throw new CloudError('unsupported', `${action} of nodes is not supported by this cloud (${this.engine})`);
     }
+    // Start and stop send what the server's status needs (unpause, resume, ...): read it first.
+    const status = action === 'reboot' ? undefined : (await this.getNode(id)).extra.status;
     const path = `servers/${segment(id, 'server')}/action`;
-    await this.nova(`${action} node`, { method: 'POST', path, body: ACTION_BODY[action] }, 'write');
+    await this.nova(`${action} node`, { method: 'POST', path, body: novaActionBody(action, status) }, 'write');
     return this.getNode(id);
   }
 

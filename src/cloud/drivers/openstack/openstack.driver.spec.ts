@@ -436,6 +436,7 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
         status: 404,
         body: { itemNotFound: { code: 404, message: 'Instance gone could not be found.' } },
       },
+      { method: 'GET', path: '/v2.1/servers/s-1', body: { server: server('s-1', { status: 'SHUTOFF' }) } },
       {
         method: 'POST',
         path: '/v2.1/servers/s-1/action',
@@ -478,6 +479,81 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       expect((await driver.nodeAction('s-1', action)).state).toBe('stopping');
     }
     expect(bodies).toEqual([{ reboot: { type: 'SOFT' } }, { 'os-stop': null }, { 'os-start': null }]);
+    fx.assertClean();
+  });
+
+  describe('start and stop send what the server status needs (fault kind: a stopped node start cannot start)', () => {
+    /** Answers GET /servers/s-1 with `status`, records every action body, and answers each with 202. */
+    const serverIn = (status: string, vmState: string) => {
+      const bodies: unknown[] = [];
+      issueTokens(1);
+      fx.on(
+        { method: 'POST', path: '/v2.1/servers/s-1/action', status: 202, expect: (req) => void bodies.push(req.json) },
+        {
+          method: 'GET',
+          path: '/v2.1/servers/s-1',
+          body: { server: server('s-1', { status, 'OS-EXT-STS:vm_state': vmState }) },
+        },
+      );
+      return bodies;
+    };
+
+    it.each([
+      ['SHUTOFF', 'stopped', { 'os-start': null }],
+      ['PAUSED', 'paused', { unpause: null }],
+      ['SUSPENDED', 'suspended', { resume: null }],
+      ['SHELVED', 'shelved', { unshelve: null }],
+      ['SHELVED_OFFLOADED', 'shelved_offloaded', { unshelve: null }],
+      ['RESCUE', 'rescued', { unrescue: null }],
+    ])('a %s server (vm_state %s) is listed stopped, and start sends %j', async (status, vmState, body) => {
+      const bodies = serverIn(status, vmState);
+      const node = await driver.getNode('s-1');
+      expect(node.state).toBe('stopped');
+      await driver.nodeAction('s-1', 'start');
+      expect(bodies).toEqual([body]);
+      fx.assertClean();
+    });
+
+    it('stops a running server with os-stop, and refuses to stop one awaiting a resize confirmation without asking Nova', async () => {
+      const bodies = serverIn('ACTIVE', 'active');
+      await driver.nodeAction('s-1', 'stop');
+      expect(bodies).toEqual([{ 'os-stop': null }]);
+      fx.reset();
+      const none = serverIn('VERIFY_RESIZE', 'resized');
+      const error = await failure(driver.nodeAction('s-1', 'stop'));
+      expect([error.kind, error.message]).toEqual([
+        'conflict',
+        'stop node: the server awaits confirmResize or revertResize (a resize to check); Nova cannot stop it until then',
+      ]);
+      expect(none).toEqual([]);
+    });
+  });
+
+  it('shows a server waiting for an action as settled, with what it waits for (fault kind: pending that never settles)', async () => {
+    issueTokens(1);
+    fx.on(
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-1',
+        body: { server: server('s-1', { status: 'VERIFY_RESIZE', 'OS-EXT-STS:vm_state': 'resized' }) },
+      },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-2',
+        body: { server: server('s-2', { status: 'RESCUE', 'OS-EXT-STS:vm_state': 'rescued' }) },
+      },
+      {
+        method: 'GET',
+        path: '/v2.1/servers/s-3',
+        body: { server: server('s-3', { status: 'PAUSED', 'OS-EXT-STS:vm_state': 'paused' }) },
+      },
+    );
+    const resized = await driver.getNode('s-1');
+    expect([resized.state, resized.extra.awaiting]).toEqual(['running', 'confirmResize or revertResize']);
+    const rescued = await driver.getNode('s-2');
+    expect([rescued.state, rescued.extra.awaiting]).toEqual(['stopped', 'unrescue']);
+    const paused = await driver.getNode('s-3');
+    expect([paused.state, paused.extra.awaiting]).toEqual(['stopped', 'unpause']);
     fx.assertClean();
   });
 
