@@ -15,7 +15,8 @@ import { registerAccessLog } from './observability/access-log';
 import { ReadinessService } from './health/readiness.service';
 import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
-import { setupOpenApi } from './openapi/openapi';
+import { buildOpenApi, setupOpenApi } from './openapi/openapi';
+import { registerResponseSchemas } from './api/response-schemas';
 import { registerAuth } from './security/auth.hook';
 import { securityHeaders } from './security/security-headers';
 import { registerRateLimit } from './api/rate-limit/rate-limit';
@@ -91,7 +92,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       exceptionFactory: validationProblem,
     }),
   );
-  setupOpenApi(app);
+  // One document, built before the routes are registered: it is both what /docs serves and what
+  // compiles the response serializers.
+  const document = buildOpenApi(app);
+  registerResponseSchemas(fastify, document);
+  setupOpenApi(app, document);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
+import { destination } from 'pino';
 
 /** Anything that could carry a secret, wherever it turns up in a log object. */
 export const REDACTED_PATHS = [
@@ -38,24 +39,28 @@ function wantsPretty(): boolean {
  * method, route, status, duration, request id and API key name (access-log.ts) — never headers or bodies.
  */
 export function loggerParams(options: { silent?: boolean } = {}): Params {
+  const pretty = !options.silent && wantsPretty();
+  const pinoOptions = {
+    level: options.silent ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    genReqId: (req: IncomingMessage) =>
+      typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '',
+    customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
+    serializers: {
+      req: (req: IncomingMessage) => ({ method: req.method, url: String(req.url ?? '').split('?')[0] }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+    },
+    // The access line is written by access-log.ts, which also sees 404s and refused keys.
+    autoLogging: false,
+    quietReqLogger: true,
+  };
   return {
     // A wildcard Nest recognises, so paths outside the /api prefix are logged too, and only once.
     forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
-    pinoHttp: {
-      level: options.silent ? 'silent' : (process.env.LOG_LEVEL ?? 'info'),
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      transport:
-        !options.silent && wantsPretty() ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-      genReqId: (req: IncomingMessage) =>
-        typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '',
-      customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
-      serializers: {
-        req: (req: IncomingMessage) => ({ method: req.method, url: String(req.url ?? '').split('?')[0] }),
-        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      },
-      // The access line is written by access-log.ts, which also sees 404s and refused keys.
-      autoLogging: false,
-      quietReqLogger: true,
-    },
+    // JSON lines go to stdout asynchronously: pino's default synchronous write blocks the event loop
+    // (busy-waiting in atomic-sleep) whenever the reader of stdout falls behind, which under load was
+    // the service's p99 tail. Lines are flushed at exit; only a kill -9 can lose the last few.
+    pinoHttp: pretty || options.silent ? pinoOptions : [pinoOptions, destination({ dest: 1, sync: false })],
   };
 }

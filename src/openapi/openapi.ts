@@ -46,8 +46,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
 }
 
 /** Swagger UI at /docs, the OpenAPI document at /docs-json. */
-export function setupOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
+export function setupOpenApi(app: INestApplication, document: OpenAPIObject = buildOpenApi(app)): void {
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     customSiteTitle: 'cloud-orchestrator API',

@@ -1,0 +1,97 @@
+// Child processes of the benchmark: the built service with a given configuration, and the reference
+// servers. Every child is started on 127.0.0.1 and stopped by its own PID.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const root = new URL('../..', import.meta.url).pathname;
+
+async function until(url, ok, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const ready = await fetch(url).then(
+      (r) => r.arrayBuffer().then(() => ok(r)),
+      () => false,
+    );
+    if (ready) return true;
+    await sleep(5);
+  }
+  return false;
+}
+
+/**
+ * Starts `node dist/main.js` with settings written as its only config file (JSON is YAML). Resolves
+ * once /health/ready answers 200, with the time that took (spawn to ready) and a stop() that sends
+ * SIGTERM to this child only.
+ */
+export async function startService({ port, settings, env = {}, nodeArgs = [] }) {
+  const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
+  writeFileSync(join(dir, 'default.yaml'), JSON.stringify(settings));
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CONFIG_DIR: dir,
+      CONFIG_FILE: '',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout.resume(); // logs are written, as in production, and dropped
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = await Promise.race([
+    until(`http://127.0.0.1:${port}/health/ready`, (r) => r.status === 200, 20_000),
+    exited.then(() => false),
+  ]);
+  const readyMs = performance.now() - started;
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`the service did not become ready on port ${port}:\n${stderr}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    readyMs,
+    /** Resident set size now, in MiB (Linux). */
+    rssMiB() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
+
+/** Starts a reference server; resolves when `probe` answers 200. */
+export async function startReference(command, args, { probe, cwd, env = {} }) {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ok = await Promise.race([until(probe, (r) => r.status === 200, 15_000), exited.then(() => false)]);
+  if (!ok) {
+    child.kill('SIGKILL');
+    throw new Error(`${command} ${args.join(' ')} did not start:\n${output}`);
+  }
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
