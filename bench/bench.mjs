@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { ratioChart } from './lib/chart.mjs';
 import { fakeCloudSettings, startFakeOpenstack } from './lib/fake-openstack.mjs';
 import { alternate, load, loadTool, median, sequential } from './lib/load.mjs';
-import { root, startReference, startService } from './lib/processes.mjs';
+import { freePort, root, startReference, startService } from './lib/processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -83,7 +83,6 @@ function bareNode(sourceUrl, port, mode = 'stringify') {
 
 async function hotPaths() {
   const service = await startService({
-    port: 39201,
     settings: settings({ default: { engine: 'dummy', extraParams: { nodes: 100 } } }),
   });
   const refs = [];
@@ -94,24 +93,25 @@ async function hotPaths() {
     if (!haveRefs) notes.push(`no reference servers at ${REF_DIR}: listNodes and health have no baseline`);
 
     if (wanted('list') && haveRefs) {
-      refs.push(await bareNode(source.url, 39202, 'stringify'), await bareNode(source.url, 39203, 'buffer'));
+      const [barePort, bufferPort, seedPort] = [await freePort(), await freePort(), await freePort()];
+      refs.push(await bareNode(source.url, barePort, 'stringify'), await bareNode(source.url, bufferPort, 'buffer'));
       const targets = [
-        { name: 'bare', url: 'http://127.0.0.1:39202/' },
-        { name: 'buffer', url: 'http://127.0.0.1:39203/' },
+        { name: 'bare', url: `http://127.0.0.1:${barePort}/` },
+        { name: 'buffer', url: `http://127.0.0.1:${bufferPort}/` },
         { name: 'service', url: `${service.url}${LIST}`, headers: AUTH },
       ];
       if (hasSeedStack()) {
         refs.push(
           await startReference(
             'gunicorn',
-            ['-w', '1', '-b', '127.0.0.1:39204', '--chdir', join(REF_DIR, 'seed-stack'), 'app:app'],
+            ['-w', '1', '-b', `127.0.0.1:${seedPort}`, '--chdir', join(REF_DIR, 'seed-stack'), 'app:app'],
             {
-              probe: `http://127.0.0.1:39204${LIST}`,
+              probe: `http://127.0.0.1:${seedPort}${LIST}`,
               env: { SEEDREF_NODES: '100' },
             },
           ),
         );
-        targets.push({ name: 'seed', url: `http://127.0.0.1:39204${LIST}` });
+        targets.push({ name: 'seed', url: `http://127.0.0.1:${seedPort}${LIST}` });
       } else {
         notes.push("seed stack skipped: install Debian's python3-flask python3-libcloud gunicorn to measure it");
       }
@@ -139,8 +139,8 @@ async function hotPaths() {
     await source.close();
 
     if (wanted('health') && haveRefs) {
-      for (const [i, path] of ['/health/live', '/health/ready'].entries()) {
-        const port = 39205 + i;
+      for (const path of ['/health/live', '/health/ready']) {
+        const port = await freePort();
         const ref = await bareNode(`${service.url}${path}`, port, 'stringify');
         refs.push(ref);
         const r = await alternate(
@@ -183,11 +183,9 @@ async function allNodes() {
   const hung = await startFakeOpenstack({ hang: true });
   const clouds = Object.fromEntries(fakes.map((f, i) => [`c${i}`, fakeCloudSettings(f)]));
   const service = await startService({
-    port: 39210,
     settings: settings({ ...clouds, default: { engine: 'dummy', default: true } }),
   });
   const withHung = await startService({
-    port: 39211,
     settings: settings({
       ...Object.fromEntries(fakes.slice(0, 9).map((f, i) => [`c${i}`, fakeCloudSettings(f)])),
       hung: fakeCloudSettings(hung, HUNG_TIMEOUT),
@@ -289,7 +287,7 @@ async function realOpenstack() {
     password,
     extraParams: { authUrl: keystone, region: 'RegionOne', projectName: 'demo' },
   };
-  const service = await startService({ port: 39220, settings: settings({ os: { ...cloud, default: true } }) });
+  const service = await startService({ settings: settings({ os: { ...cloud, default: true } }) });
   try {
     const reads = [
       ['list sizes', `${nova}/flavors/detail`, `${service.url}/api/v1/clouds/os/sizes`],
@@ -325,7 +323,6 @@ async function realOpenstack() {
 async function catalogue() {
   const fake = await startFakeOpenstack({ delayMs: 50 });
   const service = await startService({
-    port: 39230,
     settings: settings({ os: { ...fakeCloudSettings(fake), default: true } }),
   });
   try {
@@ -383,7 +380,6 @@ async function catalogue() {
 async function logins() {
   const fake = await startFakeOpenstack({ delayMs: 5, nodes: 20 });
   const service = await startService({
-    port: 39240,
     settings: settings({ os: { ...fakeCloudSettings(fake), default: true } }),
   });
   try {
@@ -419,7 +415,6 @@ async function processCosts() {
   const rss = [];
   for (let i = 0; i < 3; i++) {
     const service = await startService({
-      port: 39250,
       settings: settings({ default: { engine: 'dummy', extraParams: { nodes: 100 } } }),
     });
     ready.push(service.readyMs);

@@ -26,11 +26,23 @@ async function start(yaml, port) {
   writeFileSync(join(dir, 'bench.yaml'), yaml + CLOUDS);
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONFIG_FILE: join(dir, 'bench.yaml'), LOG_FORMAT: 'json' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CONFIG_FILE: join(dir, 'bench.yaml'),
+      LOG_FORMAT: 'json',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
@@ -58,7 +70,9 @@ try {
     const micros = 1e6 / rps; // CPU-bound on one event loop: time per request
     const non2xx = results[i].reduce((n, r) => n + r.non2xx + r.errors, 0);
     const p99 = Math.max(...results[i].map((r) => r.latency.p99));
-    console.log(`| ${variants[i][0]} | ${Math.round(rps)} | ${micros.toFixed(0)} | ${p99} | ${non2xx} | ${(micros - base >= 0 ? '+' : '') + (micros - base).toFixed(0)} µs |`);
+    console.log(
+      `| ${variants[i][0]} | ${Math.round(rps)} | ${micros.toFixed(0)} | ${p99} | ${non2xx} | ${(micros - base >= 0 ? '+' : '') + (micros - base).toFixed(0)} µs |`,
+    );
   }
 } finally {
   for (const s of services) s.kill('SIGTERM');

@@ -14,7 +14,6 @@ const seconds = Number(process.argv[3] ?? 8);
 const KEY = 'bench-key-0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'co-prof-'));
 const service = await startService({
-  port: 39290,
   nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   settings: {
     auth: { apiKeys: [{ name: 'bench', key: KEY, scopes: ['read'] }] },

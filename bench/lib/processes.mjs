@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -21,12 +22,25 @@ async function until(url, ok, timeoutMs) {
   return false;
 }
 
+/** A port free on 127.0.0.1 right now (other developers run servers on this machine too). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts `node dist/main.js` with settings written as its only config file (JSON is YAML). Resolves
  * once /health/ready answers 200, with the time that took (spawn to ready) and a stop() that sends
  * SIGTERM to this child only.
  */
-export async function startService({ port, settings, env = {}, nodeArgs = [] }) {
+export async function startService({ port: wanted, settings, env = {}, nodeArgs = [] }) {
+  const port = wanted ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
   writeFileSync(join(dir, 'default.yaml'), JSON.stringify(settings));
   const started = performance.now();
