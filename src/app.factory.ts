@@ -4,6 +4,8 @@ import { BadRequestException, ValidationError, ValidationPipe, VersioningType } 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { registerCallerSignal } from './api/caller-signal.hook';
+import { problemFrameworkOptions, registerJsonDepthLimit } from './api/framework-errors';
 import { registerJsonOnly } from './api/json-only.hook';
 import { parseQueryString } from './api/query-string';
 import { ProblemException } from './api/problem/problem.exception';
@@ -34,6 +36,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const settings: Settings =
     options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
   const adapter = new FastifyAdapter({
+    ...problemFrameworkOptions,
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
     forceCloseConnections: 'idle',
@@ -76,6 +79,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerAccessLog(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
+  registerJsonDepthLimit(fastify);
+  registerCallerSignal(fastify);
   await registerRateLimit(app, settings.rateLimit);
   await app.register(helmet, securityHeaders(settings.http.tlsTerminated));
   if (settings.http.corsOrigins.length)

@@ -29,8 +29,15 @@ export class CloudRegistry implements OnApplicationBootstrap, OnApplicationShutd
       const provider = this.factory.definition(cloud.engine)!.provider;
       this.handles.set(
         name,
-        new CloudHandle(name, cloud.engine, provider, name === this.defaultName, driver, cloud.timeoutMs, (event) =>
-          this.observers.forEach((observe) => observe(event)),
+        new CloudHandle(
+          name,
+          cloud.engine,
+          provider,
+          name === this.defaultName,
+          driver,
+          cloud.timeoutMs,
+          (event) => this.observers.forEach((observe) => observe(event)),
+          cloud.resilience,
         ),
       );
     }

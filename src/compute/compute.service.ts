@@ -140,7 +140,7 @@ export class ComputeService {
 
   async getNode(name: string, id: string): Promise<NodeView> {
     const cloud = this.cloud(name);
-    return view(cloud, await cloud.call('get node', (d) => d.getNode(id)));
+    return view(cloud, await cloud.read('get node', (d) => d.getNode(id)));
   }
 
   async createNode(name: string, request: CreateNodeRequest): Promise<NodeView> {
@@ -163,23 +163,23 @@ export class ComputeService {
   }
 
   async listImages(name: string): Promise<CloudImage[]> {
-    return this.cloud(name).call('list images', (d) => d.listImages());
+    return this.cloud(name).read('list images', (d) => d.listImages());
   }
 
   async listSizes(name: string): Promise<CloudSize[]> {
-    return this.cloud(name).call('list sizes', (d) => d.listSizes());
+    return this.cloud(name).read('list sizes', (d) => d.listSizes());
   }
 
   async listLocations(name: string): Promise<CloudLocation[]> {
     const cloud = this.cloud(name);
     this.require(cloud, 'locations', 'listing locations');
-    return cloud.call('list locations', (d) => d.listLocations());
+    return cloud.read('list locations', (d) => d.listLocations());
   }
 
   async listKeyPairs(name: string): Promise<CloudKeyPair[]> {
     const cloud = this.cloud(name);
     this.require(cloud, 'keyPairs', 'key pairs');
-    return cloud.call('list key pairs', (d) => d.listKeyPairs());
+    return cloud.read('list key pairs', (d) => d.listKeyPairs());
   }
 
   async importKeyPair(name: string, keyName: string, publicKey: string): Promise<CloudKeyPair> {

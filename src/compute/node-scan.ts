@@ -29,7 +29,7 @@ export async function scanNodes(
   let position = from;
   for (;;) {
     const { marker, pageSize } = position;
-    const page = await cloud.call('list nodes', (d) =>
+    const page = await cloud.read('list nodes', (d) =>
       d.listNodes({ limit: pageSize, marker, ...(hint && { filter: hint }) }),
     );
     const items = page.items;

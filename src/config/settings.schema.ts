@@ -12,6 +12,17 @@ export const cloudSettingsSchema = z
     password: z.string().optional(),
     /** Bound on every call to this cloud, connecting included. */
     timeoutMs: z.number().int().min(50).max(600_000).default(30_000),
+    /** Circuit breaker, read retries and login backoff (CloudCallPolicy; its defaults suit most clouds). */
+    resilience: z
+      .object({
+        consecutiveFailures: z.number().int().min(1).max(1000).optional(),
+        halfOpenAfterMs: z.number().int().min(100).max(3_600_000).optional(),
+        readRetries: z.number().int().min(0).max(5).optional(),
+        retryDelayMs: z.number().int().min(1).max(60_000).optional(),
+        loginBackoffMs: z.number().int().min(1).max(600_000).optional(),
+      })
+      .strict()
+      .optional(),
     extraParams: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

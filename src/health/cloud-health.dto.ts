@@ -32,6 +32,15 @@ export class CloudHealthDto {
 
   @ApiPropertyOptional({ type: CloudHealthErrorDto })
   error?: CloudHealthErrorDto;
+
+  @ApiProperty({
+    enum: ['closed', 'open', 'half-open'],
+    description:
+      "The cloud's circuit breaker: `open` after repeated failures (calls fail fast with 503 and Retry-After), " +
+      '`half-open` while one trial call decides whether it closes again.',
+    example: 'closed',
+  })
+  circuit: 'closed' | 'open' | 'half-open';
 }
 
 @ApiSchema({ name: 'CloudHealthReport', description: 'The last background check of every cloud.' })

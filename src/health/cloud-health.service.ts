@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { CloudHandle } from '../cloud/cloud-handle';
+import { CircuitStatus, CloudHandle } from '../cloud/cloud-handle';
 import { CloudRegistry } from '../cloud/cloud-registry';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { withTimeout } from '../cloud/driver/with-timeout';
@@ -14,6 +14,8 @@ export interface CloudHealth {
   latencyMs: number | null;
   checkedAt: string | null;
   error?: { kind: string; detail: string };
+  /** The cloud's circuit breaker now: `open` means calls fail fast with 503 until a trial call succeeds. */
+  circuit: CircuitStatus;
 }
 
 /**
@@ -44,6 +46,7 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
         status: 'unknown',
         latencyMs: null,
         checkedAt: null,
+        circuit: cloud.circuit,
       });
     }
     void this.refresh();
@@ -67,7 +70,10 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
   }
 
   snapshot(): { status: 'ok' | 'degraded'; clouds: CloudHealth[] } {
-    const clouds = [...this.results.values()].map((r) => ({ ...r }));
+    const clouds = [...this.results.values()].map((r) => ({
+      ...r,
+      circuit: this.clouds.get(r.cloud)?.circuit ?? r.circuit,
+    }));
     return { status: clouds.every((c) => c.status === 'up') ? 'ok' : 'degraded', clouds };
   }
 
@@ -77,7 +83,7 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
     const previous = this.results.get(cloud.name)?.status;
     try {
       await withTimeout(
-        cloud.call('health check', (d) => (d.ping ? d.ping() : d.listNodes({ limit: 1 }).then(() => undefined))),
+        cloud.read('health check', (d) => (d.ping ? d.ping() : d.listNodes({ limit: 1 }).then(() => undefined))),
         bound,
         () => new CloudError('timeout', `health check: no answer within ${bound} ms`),
       );
@@ -104,6 +110,7 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
       cloud: cloud.name,
       engine: cloud.engine,
       checkedAt: new Date().toISOString(),
+      circuit: cloud.circuit,
       ...result,
     });
     this.metrics.cloudUp.set({ cloud: cloud.name }, result.status === 'up' ? 1 : 0);

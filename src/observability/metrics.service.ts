@@ -38,6 +38,21 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  /** One series per cloud and state, 1 for the state the breaker is in now (the Prometheus enum idiom). */
+  readonly cloudCircuit = new Gauge({
+    name: 'cloud_circuit_state',
+    help: "Each cloud's circuit breaker: 1 for its current state (closed, open, half-open), else 0.",
+    labelNames: ['cloud', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const cloud of this.clouds.list()) {
+        for (const state of ['closed', 'open', 'half-open'] as const) {
+          this.cloudCircuit.set({ cloud: cloud.name, state }, cloud.circuit === state ? 1 : 0);
+        }
+      }
+    },
+  });
+
   constructor(private readonly clouds: CloudRegistry) {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -18,8 +18,13 @@ const DESCRIPTIONS: Record<number, string> = {
   422: 'The request names an image, size, location or key pair the cloud does not have.',
   501: 'The cloud cannot do this.',
   502: "The cloud failed or rejected the service's credentials.",
-  503: 'The cloud is rate limiting; see Retry-After.',
-  504: 'The cloud did not answer in time.',
+  503:
+    'The cloud is rate limiting (type …:cloud-rate-limited), or its circuit breaker is open after repeated ' +
+    'failures (type …:cloud-circuit-open); see Retry-After.',
+  504:
+    'The cloud did not answer in time. Type urn:cloud-orchestrator:problem:cloud-timeout: nothing was done, ' +
+    'safe to repeat. Type urn:cloud-orchestrator:problem:cloud-outcome-unknown: a write was sent and never ' +
+    'answered; it may or may not have taken effect, so look before repeating it.',
 };
 
 const inCloud = (cloud: string, error: CloudError): CloudError => Object.assign(error, { cloud });

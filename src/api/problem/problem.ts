@@ -40,6 +40,17 @@ export const CLOUD_ERROR_STATUS: Record<CloudErrorKind, { status: number; title:
   },
   timeout: { status: HttpStatus.GATEWAY_TIMEOUT, title: 'Cloud timed out', slug: 'cloud-timeout' },
   unavailable: { status: HttpStatus.BAD_GATEWAY, title: 'Cloud unavailable', slug: 'cloud-unavailable' },
+  // Not a plain timeout: the write may have happened. Callers must look (list, get) before repeating it.
+  outcome_unknown: {
+    status: HttpStatus.GATEWAY_TIMEOUT,
+    title: 'Outcome unknown: the cloud did not answer a write',
+    slug: 'cloud-outcome-unknown',
+  },
+  circuit_open: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'Cloud circuit open after repeated failures',
+    slug: 'cloud-circuit-open',
+  },
 };
 
 const STATUS_TITLES: Record<number, { title: string; slug: string }> = {
@@ -49,11 +60,14 @@ const STATUS_TITLES: Record<number, { title: string; slug: string }> = {
   404: { title: 'Not found', slug: 'not-found' },
   405: { title: 'Method not allowed', slug: 'method-not-allowed' },
   406: { title: 'Not acceptable', slug: 'not-acceptable' },
+  408: { title: 'Request timeout', slug: 'request-timeout' },
   409: { title: 'Conflict with the current state', slug: 'conflict' },
   413: { title: 'Payload too large', slug: 'payload-too-large' },
+  414: { title: 'URI too long', slug: 'uri-too-long' },
   415: { title: 'Unsupported media type', slug: 'unsupported-media-type' },
   422: { title: 'Unprocessable content', slug: 'unprocessable' },
   429: { title: 'Too many requests', slug: 'too-many-requests' },
+  431: { title: 'Request header fields too large', slug: 'headers-too-large' },
   500: { title: 'Internal server error', slug: 'internal' },
   501: { title: 'Not implemented', slug: 'not-implemented' },
   502: { title: 'Bad gateway', slug: 'bad-gateway' },

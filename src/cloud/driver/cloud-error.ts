@@ -23,7 +23,11 @@ export type CloudErrorKind =
   /** The cloud did not answer in time. */
   | 'timeout'
   /** Unreachable, 5xx, or an answer we cannot read. */
-  | 'unavailable';
+  | 'unavailable'
+  /** A write was sent and never answered: it may or may not have taken effect. */
+  | 'outcome_unknown'
+  /** Not attempted: the cloud's circuit breaker is open after repeated failures. */
+  | 'circuit_open';
 
 export class CloudError extends Error {
   override readonly name = 'CloudError';
@@ -33,7 +37,7 @@ export class CloudError extends Error {
   constructor(
     readonly kind: CloudErrorKind,
     message: string,
-    readonly options: { retryAfterSeconds?: number; cause?: unknown } = {},
+    readonly options: { retryAfterSeconds?: number; cause?: unknown; callerGaveUp?: boolean } = {},
   ) {
     super(message);
   }

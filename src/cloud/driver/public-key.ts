@@ -1,35 +1,104 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
+import * as sshpk from 'sshpk';
 
-const KEY_TYPES = new Set([
-  'ssh-rsa',
-  'ssh-ed25519',
-  'ssh-dss',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-]);
+/** RSA moduli outside this range (bits) are refused: shorter is breakable, longer is a denial-of-service lever. */
+export const RSA_BITS = { min: 2048, max: 16384 } as const;
+
+/** Key types sshpk parses itself, with the sshpk type and curve each must decode to. */
+const PLAIN_TYPES: Record<string, { type: string; curve?: string }> = {
+  'ssh-rsa': { type: 'rsa' },
+  'ssh-ed25519': { type: 'ed25519' },
+  'ecdsa-sha2-nistp256': { type: 'ecdsa', curve: 'nistp256' },
+  'ecdsa-sha2-nistp384': { type: 'ecdsa', curve: 'nistp384' },
+  'ecdsa-sha2-nistp521': { type: 'ecdsa', curve: 'nistp521' },
+};
+
+/**
+ * FIDO security-key types (OpenSSH PROTOCOL.u2f): the plain key's fields followed by an application
+ * string. sshpk does not know them, so their key part is checked by sshpk as the plain type it wraps
+ * (the only hand-written parsing here: reading the wire strings around it).
+ */
+const SECURITY_KEY_TYPES: Record<string, string> = {
+  'sk-ssh-ed25519@openssh.com': 'ssh-ed25519',
+  'sk-ecdsa-sha2-nistp256@openssh.com': 'ecdsa-sha2-nistp256',
+};
+
+export const PUBLIC_KEY_TYPES = [...Object.keys(PLAIN_TYPES), ...Object.keys(SECURITY_KEY_TYPES)];
 
 export interface ParsedPublicKey {
   type: string;
+  /** The key's wire format (RFC 4253 section 6.6), as the base64 body encodes it. */
   blob: Buffer;
   comment: string;
 }
 
 /**
- * Parses an OpenSSH public key line ("ssh-ed25519 AAAA... comment"). Returns null unless the type is
- * known and the base64 body really encodes a key of that type, so garbage never reaches a cloud.
+ * Parses an OpenSSH public key line ("ssh-ed25519 AAAA... comment") with sshpk. Returns null unless the
+ * type is one of PUBLIC_KEY_TYPES and the base64 body decodes completely to a valid key of that type:
+ * no bytes missing or left over, an ECDSA point on its named curve, an RSA modulus of RSA_BITS. So
+ * garbage, truncated keys and weak keys never reach a cloud. DSA keys (OpenSSH dropped them) are refused.
  */
 export function parsePublicKey(text: string): ParsedPublicKey | null {
   const parts = text.trim().split(/\s+/);
-  if (parts.length < 2 || !KEY_TYPES.has(parts[0])) return null;
-  if (!/^[A-Za-z0-9+/]+={0,3}$/.test(parts[1])) return null;
-  const blob = Buffer.from(parts[1], 'base64');
-  if (blob.length < 4 + parts[0].length) return null;
-  const nameLength = blob.readUInt32BE(0);
-  if (nameLength !== parts[0].length || blob.subarray(4, 4 + nameLength).toString('latin1') !== parts[0]) return null;
-  return { type: parts[0], blob, comment: parts.slice(2).join(' ') };
+  if (parts.length < 2) return null;
+  const [type, body] = parts;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) return null;
+  const blob = Buffer.from(body, 'base64');
+  if (blob.toString('base64') !== body) return null;
+  const plain = SECURITY_KEY_TYPES[type] ? securityKeyPart(type, blob) : PLAIN_TYPES[type] ? { type, blob } : null;
+  if (!plain || !validPlainKey(plain.type, plain.blob)) return null;
+  return { type, blob, comment: parts.slice(2).join(' ') };
+}
+
+function validPlainKey(type: string, blob: Buffer): boolean {
+  const expected = PLAIN_TYPES[type];
+  let key: sshpk.Key;
+  try {
+    key = sshpk.parseKey(`${type} ${blob.toString('base64')}`, 'ssh');
+  } catch {
+    return false;
+  }
+  // sshpk ignores bytes after the key: re-encoding must give back exactly what was sent.
+  if (!key.toBuffer('rfc4253', {}).equals(blob)) return false;
+  if (key.type !== expected.type || (expected.curve && key.curve !== expected.curve)) return false;
+  if (key.type === 'rsa' && (key.size < RSA_BITS.min || key.size > RSA_BITS.max)) return false;
+  if (key.type === 'ecdsa') {
+    // sshpk takes the point's bytes as they come; OpenSSL refuses a point that is not on the curve.
+    try {
+      createPublicKey(key.toString('pem'));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The plain key inside a security-key blob, or null when the blob is not exactly type, key fields, application. */
+function securityKeyPart(type: string, blob: Buffer): { type: string; blob: Buffer } | null {
+  const plainType = SECURITY_KEY_TYPES[type];
+  const fields: Buffer[] = [];
+  let offset = 0;
+  while (offset < blob.length) {
+    if (offset + 4 > blob.length) return null;
+    const length = blob.readUInt32BE(offset);
+    if (offset + 4 + length > blob.length) return null;
+    fields.push(blob.subarray(offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  // ed25519: type, key, application; ecdsa: type, curve, point, application.
+  const expectedFields = plainType === 'ssh-ed25519' ? 3 : 4;
+  if (fields.length !== expectedFields || fields[0].toString('latin1') !== type) return null;
+  const application = fields[fields.length - 1];
+  if (application.length === 0 || application.length > 255) return null;
+  const wire = (b: Buffer) => Buffer.concat([lengthOf(b), b]);
+  const keyFields = fields.slice(1, -1);
+  return { type: plainType, blob: Buffer.concat([wire(Buffer.from(plainType)), ...keyFields.map(wire)]) };
+}
+
+function lengthOf(b: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(b.length);
+  return length;
 }
 
 /** The MD5 colon fingerprint clouds such as Nova and EC2 show for imported keys. */
