@@ -3,6 +3,7 @@ import type { HeaderObject, OpenAPIObject, ReferenceObject } from '@nestjs/swagg
 /** Headers the service sends on many responses, declared once under components.headers. */
 export const COMMON_HEADERS: Record<string, HeaderObject> = {
   'X-Request-Id': {
+    required: true,
     description:
       "The request's id: the caller's own `X-Request-Id` when it sent a sane one, otherwise a new UUID. " +
       'Also in problem bodies (`requestId`) and in every log line of the request.',

@@ -63,6 +63,7 @@ export class NodesController {
     description: 'Accepted; `Location` names the new node.',
     headers: {
       Location: {
+        required: true,
         description: 'The new node: `/api/v1/clouds/{cloud}/nodes/{nodeId}` (getNode).',
         schema: { type: 'string', format: 'uri-reference', example: '/api/v1/clouds/default/nodes/node-000004' },
       },
