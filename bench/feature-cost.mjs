@@ -5,6 +5,7 @@
 //   npm run build && node bench/feature-cost.mjs [seconds=4] [connections=10]
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,17 @@ const PATH = '/api/v1/clouds/default/nodes?limit=10';
 const CLOUDS = 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 10}\n';
 
 // Each variant: a settings file. Add a variant here when a per-request feature lands.
+// OTLP sink for the exported-tracing variant: accepts and drops what the exporter sends.
+const sink = createServer((req, res) => req.resume().on('end', () => res.end('{}')));
+await new Promise((r) => sink.listen(39299, '127.0.0.1', r));
+sink.unref();
+const OFF = 'rateLimit: {enabled: false}\ntracing: {enabled: false}\n';
 const variants = [
-  ['rate limits off', 'rateLimit: {enabled: false}\n'],
-  ['rate limits on', 'rateLimit: {max: 1000000}\n'],
+  ['rate limits and tracing off', OFF],
+  ['rate limits on', 'rateLimit: {max: 1000000}\ntracing: {enabled: false}\n'],
+  ['tracing on, not exported (default)', 'rateLimit: {enabled: false}\n'],
+  ['tracing on, every span exported', 'rateLimit: {enabled: false}\ntracing: {otlpEndpoint: "http://127.0.0.1:39299/v1/traces"}\n'],
+  ['defaults (rate limits + tracing)', 'rateLimit: {max: 1000000}\n'],
 ];
 
 async function start(yaml, port) {

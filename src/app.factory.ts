@@ -19,6 +19,9 @@ import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
 import { buildOpenApi, setupOpenApi } from './openapi/openapi';
 import { registerResponseSchemas } from './api/response-schemas';
+import { registerRequestTracing } from './observability/request-tracing';
+import { TracingService } from './observability/tracing.service';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { registerAuth } from './security/auth.hook';
 import { securityHeaders } from './security/security-headers';
 import { registerRateLimit } from './api/rate-limit/rate-limit';
@@ -29,6 +32,8 @@ export interface CreateAppOptions {
   load?: LoadOptions;
   /** false silences every log line (tests). */
   logger?: false;
+  /** Receives every span as it ends (tests: an InMemorySpanExporter). */
+  spanExporter?: SpanExporter;
 }
 
 /** Builds the fully configured application; main.ts, the e2e tests and the spec writer share it. */
@@ -40,7 +45,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
     forceCloseConnections: 'idle',
-    querystringParser: parseQueryString,
+    routerOptions: { querystringParser: parseQueryString },
     // pino-http reads the same id from the raw request, so logs and responses agree.
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
@@ -49,7 +54,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(settings, { silent: options.logger === false }),
+    AppModule.forRoot(settings, { silent: options.logger === false, spanExporter: options.spanExporter }),
     adapter,
     {
       bufferLogs: options.logger !== false,
@@ -62,6 +67,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = adapter.getInstance();
   const metrics = app.get(MetricsService);
   const readiness = app.get(ReadinessService);
+  // First, so every later hook (and a refusal by one) runs inside the request's span.
+  const tracer = app.get(TracingService).tracer;
+  if (tracer) registerRequestTracing(fastify, tracer);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     request.raw.routePattern = request.routeOptions.url;

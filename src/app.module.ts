@@ -8,11 +8,13 @@ import type { Settings } from './config/settings.schema';
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
+import { spanExporterModule } from './observability/tracing.service';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 @Module({})
 export class AppModule {
   /** Settings are loaded and validated before the module is built (see app.factory.ts). */
-  static forRoot(settings: Settings, options: { silent?: boolean } = {}): DynamicModule {
+  static forRoot(settings: Settings, options: { silent?: boolean; spanExporter?: SpanExporter } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -21,6 +23,7 @@ export class AppModule {
         CloudModule,
         DriversModule,
         ObservabilityModule,
+        ...(options.spanExporter ? [spanExporterModule(options.spanExporter)] : []),
         V1Module,
         HealthModule,
       ],

@@ -101,12 +101,28 @@ const rateLimitSchema = z
   })
   .strict();
 
+const tracingSchema = z
+  .object({
+    /** OpenTelemetry tracing: spans per request and per cloud call, W3C traceparent, trace ids in logs. */
+    enabled: z.boolean().default(true),
+    /** resource attribute service.name */
+    serviceName: z.string().min(1).max(128).default('cloud-orchestrator'),
+    /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces). Absent: nothing is exported. */
+    otlpEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /** Extra headers for the OTLP endpoint (e.g. an authorization token from ${ENV}). */
+    otlpHeaders: z.record(z.string(), z.string()).default({}),
+    /** Share of new traces recorded while exporting, 0-1; a caller's sampled traceparent is always followed. */
+    sampleRatio: z.number().min(0).max(1).default(1),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     auth: authSchema.default(authSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     health: healthSchema.default(healthSchema.parse({})),
     rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
+    tracing: tracingSchema.default(tracingSchema.parse({})),
     clouds: z
       .record(z.string(), cloudSettingsSchema)
       .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
@@ -130,3 +146,4 @@ export type AuthSettings = z.infer<typeof authSchema>;
 export type HttpSettings = z.infer<typeof httpSchema>;
 export type HealthSettings = z.infer<typeof healthSchema>;
 export type RateLimitSettings = z.infer<typeof rateLimitSchema>;
+export type TracingSettings = z.infer<typeof tracingSchema>;

@@ -18,6 +18,7 @@ export function registerAccessLog(fastify: FastifyInstance): void {
     PinoLogger.root[level](
       {
         requestId: request.id,
+        ...(request.raw.traceId ? { traceId: request.raw.traceId } : {}),
         method: request.method,
         url,
         route,

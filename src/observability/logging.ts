@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
+import { context, trace } from '@opentelemetry/api';
 import type { Params } from 'nestjs-pino';
 import { destination } from 'pino';
 
@@ -21,6 +22,14 @@ declare module 'http' {
     /** The matched route pattern (e.g. /api/v1/clouds/:cloud/nodes), set by a Fastify hook. */
     routePattern?: string;
   }
+}
+
+/** The current span's trace and span ids, or nothing outside a traced request. */
+export function traceFields(): { traceId?: string; spanId?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { traceId, spanId };
 }
 
 function wantsPretty(): boolean {
@@ -54,6 +63,8 @@ export function loggerParams(options: { silent?: boolean } = {}): Params {
     // The access line is written by access-log.ts, which also sees 404s and refused keys.
     autoLogging: false,
     quietReqLogger: true,
+    // Every line written while a request is handled carries its trace (see request-tracing.ts).
+    mixin: traceFields,
   };
   return {
     // A wildcard Nest recognises, so paths outside the /api prefix are logged too, and only once.

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
+import { createApp, CreateAppOptions } from '../../src/app.factory';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -9,8 +9,8 @@ export interface TestApp {
 }
 
 /** Boots the real application on an ephemeral loopback port, with the given settings object. */
-export async function startApp(settings: unknown): Promise<TestApp> {
-  const app = await createApp({ settings, logger: false });
+export async function startApp(settings: unknown, options: Omit<CreateAppOptions, 'settings'> = {}): Promise<TestApp> {
+  const app = await createApp({ settings, logger: false, ...options });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { context, propagation } from '@opentelemetry/api';
 import * as pkgcloud from 'pkgcloud';
 import { CloudError } from '../../driver/cloud-error';
 import type {
@@ -66,6 +67,10 @@ export abstract class PkgcloudDriver implements ComputeDriver {
         // http: endpoint would get the https agent and fail ("Protocol "http:" not supported").
         const uri = String(req.uri ?? urlOf(client, req));
         req.agent = uri.startsWith('http:') ? agents.http : agents.https;
+        // W3C traceparent of the request being served (a no-op when tracing is off), so the cloud's
+        // own logs and traces can be joined with ours.
+        req.headers = req.headers ?? {};
+        propagation.inject(context.active(), req.headers);
         return req;
       });
       this.clientInstance = client;
