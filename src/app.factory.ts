@@ -45,7 +45,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
     forceCloseConnections: 'idle',
-    routerOptions: { querystringParser: parseQueryString },
+    routerOptions: { ...problemFrameworkOptions.routerOptions, querystringParser: parseQueryString },
     // pino-http reads the same id from the raw request, so logs and responses agree.
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
