@@ -14,6 +14,7 @@ import { AppModule } from './app.module';
 import { loadSettings, LoadOptions, validateSettings } from './config/settings.loader';
 import type { Settings } from './config/settings.schema';
 import { registerAccessLog } from './observability/access-log';
+import { FrameworkAtDebugLogger } from './observability/framework-log-level';
 import { ReadinessService } from './health/readiness.service';
 import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
@@ -62,7 +63,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       abortOnError: false,
     },
   );
-  if (options.logger !== false) app.useLogger(app.get(Logger));
+  if (options.logger !== false) app.useLogger(new FrameworkAtDebugLogger(app.get(Logger)));
 
   const fastify = adapter.getInstance();
   const metrics = app.get(MetricsService);

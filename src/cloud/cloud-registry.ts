@@ -41,11 +41,17 @@ export class CloudRegistry implements OnApplicationBootstrap, OnApplicationShutd
         ),
       );
     }
-    this.logger.log(
-      `clouds: ${this.list()
-        .map((c) => `${c.name} (${c.engine}${c.isDefault ? ', default' : ''})`)
-        .join(', ')}`,
-    );
+    // One line per cloud: its name and engine only (settings can hold credentials).
+    for (const cloud of this.list()) {
+      const fields = { cloud: cloud.name, engine: cloud.engine, default: cloud.isDefault };
+      this.logger.log(fields, `cloud ${cloud.name}: ${cloud.engine}${cloud.isDefault ? ' (default)' : ''}`);
+      if (cloud.engine === 'dummy' && process.env.NODE_ENV === 'production')
+        this.logger.warn(
+          fields,
+          `cloud ${cloud.name} is the in-memory dummy cloud in production (NODE_ENV=production): its nodes are ` +
+            'not real and are lost on restart. Configure real clouds in CONFIG_FILE (see README, "Configuring clouds").',
+        );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

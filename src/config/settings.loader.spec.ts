@@ -59,6 +59,42 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ configDir: empty, env: {} })).toThrow(/configuration file not found/);
   });
 
+  describe('a site file and the shipped demo cloud (config/default.yaml)', () => {
+    const SHIPPED = 'clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 3}\n';
+    const load = (site: string, env: NodeJS.ProcessEnv = {}) => {
+      const dir = configDir({ 'default.yaml': SHIPPED, 'site.yaml': site });
+      return loadSettings({ configDir: dir, env: { ...env, CONFIG_FILE: join(dir, 'site.yaml') } });
+    };
+
+    it('a site cloud marked default: true replaces the demo cloud: no conflict, no `default: null` needed', () => {
+      const settings = load('clouds:\n  lab:\n    engine: dummy\n    default: true\n');
+      expect(Object.keys(settings.clouds)).toEqual(['lab']);
+      expect(defaultCloudName(settings.clouds)).toBe('lab');
+    });
+
+    it('also when the site file is config/<NODE_ENV>.yaml, and with several site clouds', () => {
+      const dir = configDir({
+        'default.yaml': SHIPPED,
+        'production.yaml': 'clouds:\n  a:\n    engine: dummy\n  b:\n    engine: dummy\n    default: true\n',
+      });
+      const settings = loadSettings({ configDir: dir, env: { NODE_ENV: 'production' } });
+      expect(Object.keys(settings.clouds).sort()).toEqual(['a', 'b']);
+      expect(defaultCloudName(settings.clouds)).toBe('b');
+    });
+
+    it('a site file that adds clouds without marking one keeps the demo cloud as the default', () => {
+      const settings = load('clouds:\n  lab:\n    engine: dummy\n');
+      expect(Object.keys(settings.clouds).sort()).toEqual(['default', 'lab']);
+      expect(defaultCloudName(settings.clouds)).toBe('default');
+    });
+
+    it('a site file that configures `default` itself and marks another cloud is refused, naming both', () => {
+      expect(() =>
+        load('clouds:\n  default:\n    extraParams: {nodes: 1}\n  lab:\n    engine: dummy\n    default: true\n'),
+      ).toThrow(/lab is marked default: true but another cloud is named "default"/);
+    });
+  });
+
   it('ships a default config that runs the dummy cloud', () => {
     const settings = loadSettings({ configDir: join(__dirname, '..', '..', 'config'), env: {} });
     expect(settings.clouds.default.engine).toBe('dummy');
@@ -84,12 +120,14 @@ describe('validateSettings', () => {
 
   it('requires exactly one default cloud', () => {
     expect(defaultCloudName({ a: { engine: 'dummy', timeoutMs: 1, extraParams: {} } })).toBe('a');
-    expect(
+    expect(defaultCloudName({ b: { engine: 'dummy', timeoutMs: 1, extraParams: {}, default: true } })).toBe('b');
+    // A cloud named "default" next to another marked default: `default` in URLs would be ambiguous.
+    expect(() =>
       defaultCloudName({
         default: { engine: 'dummy', timeoutMs: 1, extraParams: {} },
         b: { engine: 'dummy', timeoutMs: 1, extraParams: {}, default: true },
       }),
-    ).toBe('b');
+    ).toThrow(/b is marked default: true but another cloud is named "default"/);
     expect(() => validateSettings({ clouds: { a: { engine: 'dummy' }, b: { engine: 'dummy' } } })).toThrow(
       /no default cloud/,
     );

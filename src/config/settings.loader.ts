@@ -21,18 +21,38 @@ export function loadSettings(options: LoadOptions = {}): Settings {
   if (env.CONFIG_FILE) files.push(resolve(env.CONFIG_FILE));
   else if (env.NODE_ENV && existsSync(join(dir, `${env.NODE_ENV}.yaml`))) files.push(join(dir, `${env.NODE_ENV}.yaml`));
 
-  let merged: unknown = {};
-  for (const file of files) {
-    if (!existsSync(file)) throw new ConfigError(`configuration file not found: ${file}`);
-    let parsed: unknown;
-    try {
-      parsed = parse(readFileSync(file, 'utf8')) ?? {};
-    } catch (error) {
-      throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-    }
-    merged = deepMerge(merged, parsed);
+  const [shipped, ...site] = files.map(readYaml);
+  let merged = shipped;
+  for (const parsed of site) merged = deepMerge(merged, parsed);
+  return validateSettings(substituteEnv(dropShippedDefault(merged, site), env, ''));
+}
+
+function readYaml(file: string): unknown {
+  if (!existsSync(file)) throw new ConfigError(`configuration file not found: ${file}`);
+  try {
+    return parse(readFileSync(file, 'utf8')) ?? {};
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  return validateSettings(substituteEnv(merged, env, ''));
+}
+
+/**
+ * A site file that marks one of its own clouds `default: true` replaces the shipped demo cloud
+ * (config/default.yaml's dummy `default`): otherwise that cloud would stay, and the name `default`
+ * in URLs would keep reaching it instead of the site's default. A site file that configures a cloud
+ * named `default` itself keeps it, merged as usual.
+ */
+function dropShippedDefault(merged: unknown, site: unknown[]): unknown {
+  const siteClouds = site.map((file) => (isPlainObject(file) && isPlainObject(file.clouds) ? file.clouds : {}));
+  const marksOwn = siteClouds.some((clouds) =>
+    Object.entries(clouds).some(
+      ([name, cloud]) => name !== 'default' && isPlainObject(cloud) && cloud.default === true,
+    ),
+  );
+  const namesDefault = siteClouds.some((clouds) => 'default' in clouds);
+  if (!marksOwn || namesDefault || !isPlainObject(merged) || !isPlainObject(merged.clouds)) return merged;
+  const { default: _shipped, ...clouds } = merged.clouds;
+  return { ...merged, clouds };
 }
 
 /** Validates an already-parsed settings object (also the entry point for tests and embedding). */
@@ -78,7 +98,15 @@ export function defaultCloudName(clouds: Record<string, CloudSettings>): string 
     throw new ConfigError(
       `invalid configuration:\nclouds: only one cloud may be marked default: true (found ${marked.join(', ')})`,
     );
-  if (marked.length === 1) return marked[0];
+  if (marked.length === 1) {
+    // Otherwise GET /clouds/default would reach the cloud named so, not the default one.
+    if (clouds.default && marked[0] !== 'default')
+      throw new ConfigError(
+        `invalid configuration:\nclouds: ${marked[0]} is marked default: true but another cloud is named "default"; ` +
+          'rename or remove one of them',
+      );
+    return marked[0];
+  }
   if (clouds.default && clouds.default.default !== false) return 'default';
   const names = Object.keys(clouds);
   if (names.length === 1) return names[0];

@@ -12,8 +12,11 @@ export class CloudCallLogger implements OnModuleInit {
     this.clouds.onCall(({ cloud, operation, durationMs, outcome }) => {
       const line = { cloud, operation, durationMs: Math.round(durationMs * 10) / 10, outcome };
       const text = `${cloud}: ${operation} ${outcome} in ${line.durationMs} ms`;
-      if (outcome === 'ok') this.logger.log(line, text);
-      else this.logger.warn(line, text);
+      // Background health checks run every cloudCheckIntervalMs for every cloud: a passing one is
+      // routine (debug); a failing one is news (warn), as is every failing call.
+      if (outcome !== 'ok') this.logger.warn(line, text);
+      else if (operation === 'health check') this.logger.debug(line, text);
+      else this.logger.log(line, text);
     });
   }
 }

@@ -16,7 +16,7 @@ describe('the service process', () => {
     const service = await startService({});
     try {
       expect(service.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ .*Swagger UI/);
-      expect(service.output()).toMatch(/clouds: default \(dummy, default\)/);
+      expect(service.output()).toMatch(/cloud default: dummy \(default\)/);
       expect((await call(service.url, 'GET', '/api/v1/clouds/default/nodes')).body.items).toHaveLength(3);
     } finally {
       expect(await service.stop()).toBe(0);
