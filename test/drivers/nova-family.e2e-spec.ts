@@ -41,6 +41,8 @@ const document = (id: string, over: Record<string, unknown>) => ({
     public: [{ version: 4, addr: '198.51.100.7' }],
     private: [{ version: 4, addr: '10.180.3.171' }],
   },
+  // Set by the owner as the way in (a NAT address): in no network, still the node's address.
+  accessIPv4: '203.0.113.50',
   metadata: { team: 'web' },
   key_name: 'deploy',
   progress: 100,
@@ -127,6 +129,7 @@ describe('the Nova family: OpenStack and Rackspace give one answer for one Nova 
         ([openstack, rackspace] as ComputeDriver[]).map((driver) => driver.getNode(`s-${i}`)),
       );
       expect(os.state).toBe(state);
+      expect([os.publicIps, os.privateIps]).toEqual([['198.51.100.7', '203.0.113.50'], ['10.180.3.171']]);
       expect(portable(rax)).toEqual(portable(os));
       expect([os.locationId, rax.locationId]).toEqual([null, 'IAD']);
       fx.assertClean();
@@ -164,4 +167,31 @@ describe('the Nova family: OpenStack and Rackspace give one answer for one Nova 
     expect(raxSizes).toEqual(osSizes);
     fx.assertClean();
   });
+
+  it.each([
+    ['openstack', OS, '/v3/auth/tokens'],
+    ['rackspace', RAX, '/v2.0/tokens'],
+  ])(
+    '%s: a write Nova refuses with 401 (token revoked) is sent again once after a new login',
+    async (engine, base, login) => {
+      const driver = engine === 'openstack' ? openstack : rackspace;
+      await driver.connect();
+      fx.on(
+        { method: 'POST', path: `${base}/servers`, status: 202, body: { server: { id: 's-0' } } },
+        {
+          method: 'POST',
+          path: `${base}/servers`,
+          status: 401,
+          times: 1,
+          body: { unauthorized: { code: 401, message: 'expired' } },
+        },
+      );
+      const logins = fx.received('POST', login).length;
+      const node = await driver.createNode({ name: 'srv-s-0', image: 'img-1', size: 'general1-1' });
+      expect(node.id).toBe('s-0');
+      expect(fx.received('POST', `${base}/servers`)).toHaveLength(2);
+      expect(fx.received('POST', login).length).toBe(logins + 1);
+      fx.assertClean();
+    },
+  );
 });

@@ -54,6 +54,23 @@ describe('EC2 instances as nodes', () => {
     });
   });
 
+  it("shows an Elastic IP NAT'd to a secondary private address, which EC2 names nowhere else (fault kind: addresses dropped)", () => {
+    const node = ec2Node({
+      InstanceId: 'i-1',
+      State: { Name: 'running' },
+      PrivateIpAddress: '10.0.0.5',
+      NetworkInterfaces: [
+        {
+          PrivateIpAddresses: [
+            { PrivateIpAddress: '10.0.0.5', Primary: true },
+            { PrivateIpAddress: '10.0.0.6', Primary: false, Association: { PublicIp: '203.0.113.66' } },
+          ],
+        },
+      ],
+    });
+    expect([node.publicIps, node.privateIps]).toEqual([['203.0.113.66'], ['10.0.0.5', '10.0.0.6']]);
+  });
+
   it('tags a new instance with its name first, then its metadata', () => {
     expect(instanceTags('web', { team: 'a' })).toEqual([
       {

@@ -21,6 +21,10 @@ export function ec2Node(instance: any): CloudNode {
   const publicIps = unique([
     instance.PublicIpAddress,
     ...interfaces.map((i) => i?.Association?.PublicIp),
+    // An Elastic IP on a secondary private address is NAT'd to it and shows nowhere else.
+    ...interfaces.flatMap((i) =>
+      Array.isArray(i?.PrivateIpAddresses) ? i.PrivateIpAddresses.map((a: any) => a?.Association?.PublicIp) : [],
+    ),
     ...interfaces.flatMap((i) =>
       Array.isArray(i?.Ipv6Addresses) ? i.Ipv6Addresses.map((a: any) => a?.Ipv6Address) : [],
     ),

@@ -1,5 +1,5 @@
 import { CloudError } from '../../driver/cloud-error';
-import { dropletState, metadataToTags, tagsToMetadata, toLocation } from './digitalocean-mapping';
+import { dropletState, metadataToTags, tagsToMetadata, toLocation, toNode } from './digitalocean-mapping';
 
 describe('digitalocean mapping', () => {
   it('stores metadata as key:value tags and reads it back, leaving plain tags out', () => {
@@ -29,6 +29,22 @@ describe('digitalocean mapping', () => {
       'terminated',
       'unknown',
     ]);
+  });
+
+  it('keeps an address of a type it does not know, by its range', () => {
+    const node = toNode({
+      id: 1,
+      status: 'active',
+      networks: {
+        v4: [
+          { ip_address: '203.0.113.9', type: 'public' },
+          { ip_address: '10.10.0.4', type: 'private' },
+          { ip_address: '198.51.100.77', type: 'reserved' },
+        ],
+        v6: [{ ip_address: '2001:db8::9', type: 'public' }],
+      },
+    });
+    expect([node.publicIps, node.privateIps]).toEqual([['203.0.113.9', '198.51.100.77', '2001:db8::9'], ['10.10.0.4']]);
   });
 
   it('derives the country from the region slug', () => {

@@ -7,6 +7,7 @@ import type {
   CloudSize,
   NodeState,
 } from '../../driver/compute-driver';
+import { addAddress, NodeAddresses } from '../ip-addresses';
 import { isoOrNull, numberOrNull } from '../provider-values';
 
 /** Droplet status → v1 state. `archive` is a droplet DigitalOcean has retired: it cannot run again. */
@@ -96,11 +97,17 @@ export function dropletState(droplet: any): NodeState {
   return DROPLET_STATES[String(droplet?.status ?? '').toLowerCase()] ?? 'unknown';
 }
 
-function addresses(droplet: any, type: 'public' | 'private'): string[] {
+/** Droplet addresses by DigitalOcean's own type; an address of any other type by its range. */
+function addresses(droplet: any): NodeAddresses {
   const networks = droplet?.networks ?? {};
-  return [...(Array.isArray(networks.v4) ? networks.v4 : []), ...(Array.isArray(networks.v6) ? networks.v6 : [])]
-    .filter((n: any) => n?.type === type && typeof n.ip_address === 'string')
-    .map((n: any) => n.ip_address as string);
+  const found: NodeAddresses = { publicIps: [], privateIps: [] };
+  for (const n of [
+    ...(Array.isArray(networks.v4) ? networks.v4 : []),
+    ...(Array.isArray(networks.v6) ? networks.v6 : []),
+  ]) {
+    addAddress(found, n?.ip_address, n?.type === 'public' || n?.type === 'private' ? n.type : undefined);
+  }
+  return found;
 }
 
 export function toNode(droplet: any): CloudNode {
@@ -109,8 +116,7 @@ export function toNode(droplet: any): CloudNode {
     id: String(droplet.id),
     name: String(droplet.name ?? ''),
     state: dropletState(droplet),
-    publicIps: addresses(droplet, 'public'),
-    privateIps: addresses(droplet, 'private'),
+    ...addresses(droplet),
     imageId: imageRef(droplet.image),
     sizeId: droplet.size_slug != null ? String(droplet.size_slug) : (droplet.size?.slug ?? null),
     locationId: droplet.region?.slug != null ? String(droplet.region.slug) : null,

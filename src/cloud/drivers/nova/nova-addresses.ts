@@ -1,38 +1,24 @@
-import { isIP } from 'node:net';
+import { addAddress, NodeAddresses } from '../ip-addresses';
 
 /**
- * Nova's `addresses` ({network: [{addr, "OS-EXT-IPS:type"}]}) split into public and private IPs:
- * floating IPs are public; fixed IPs are public only when routable (a provider network).
+ * Every address Nova reports for a server, split by reach rather than by network label (a network
+ * named "public" may carry private addresses, and most are named otherwise):
+ * - `addresses` ({network: [{addr, "OS-EXT-IPS:type"}]}): floating IPs are public; fixed IPs by range.
+ * - `accessIPv4` / `accessIPv6`: the address the owner set as the way in (often a NAT or load
+ *   balancer address found in no network), by range.
  */
-export function novaAddresses(addresses: unknown): { publicIps: string[]; privateIps: string[] } {
-  const publicIps: string[] = [];
-  const privateIps: string[] = [];
-  if (!addresses || typeof addresses !== 'object') return { publicIps, privateIps };
-  for (const entries of Object.values(addresses as Record<string, unknown>)) {
-    if (!Array.isArray(entries)) continue;
-    for (const entry of entries) {
-      const addr = typeof entry?.addr === 'string' ? entry.addr : undefined;
-      if (!addr || !isIP(addr)) continue;
-      const list = entry['OS-EXT-IPS:type'] === 'floating' || !isPrivateIp(addr) ? publicIps : privateIps;
-      if (!list.includes(addr)) list.push(addr);
+export function novaAddresses(server: unknown): NodeAddresses {
+  const found: NodeAddresses = { publicIps: [], privateIps: [] };
+  const s = (server ?? {}) as { addresses?: unknown; accessIPv4?: unknown; accessIPv6?: unknown };
+  if (s.addresses && typeof s.addresses === 'object') {
+    for (const entries of Object.values(s.addresses as Record<string, unknown>)) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries as Array<{ addr?: unknown; 'OS-EXT-IPS:type'?: unknown } | null>) {
+        addAddress(found, entry?.addr, entry?.['OS-EXT-IPS:type'] === 'floating' ? 'public' : undefined);
+      }
     }
   }
-  return { publicIps, privateIps };
-}
-
-/** RFC 1918, shared (CGNAT), loopback and link-local IPv4; unique-local, link-local and loopback IPv6. */
-export function isPrivateIp(addr: string): boolean {
-  if (isIP(addr) === 4) {
-    const [a, b] = addr.split('.').map(Number);
-    return (
-      a === 10 ||
-      a === 127 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 169 && b === 254) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  const lower = addr.toLowerCase();
-  return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
+  addAddress(found, s.accessIPv4);
+  addAddress(found, s.accessIPv6);
+  return found;
 }

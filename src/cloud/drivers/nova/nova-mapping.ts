@@ -8,7 +8,7 @@ import { novaAwaiting, novaNodeState } from './nova-state';
  * server runs when Nova names no availability zone (Rackspace: the endpoint's region).
  */
 export function novaNode(server: any, location: string | null = null): CloudNode {
-  const { publicIps, privateIps } = novaAddresses(server?.addresses);
+  const { publicIps, privateIps } = novaAddresses(server);
   const taskState = server['OS-EXT-STS:task_state'];
   const zone = server['OS-EXT-AZ:availability_zone'];
   return {

@@ -126,26 +126,20 @@ export abstract class NovaDriver extends PkgcloudDriver {
   // ---- Nova requests -------------------------------------------------------------------------
 
   /**
-   * One Nova request with a valid token. A 401 means Nova no longer accepts the token (revoked,
-   * expired early): the token is dropped, and reads log in again and retry once. Writes are not
-   * replayed; the next call logs in afresh.
+   * One Nova request with a valid token. A 401 means Nova (its auth middleware, before any work)
+   * no longer accepts the token: revoked, or expired early. The request was not carried out, so it
+   * is sent once more after a new login, writes included; only a 401 at login means bad credentials.
    */
-  protected async nova(
-    operation: string,
-    request: ProviderRequest,
-    kind: 'read' | 'write' = 'read',
-  ): Promise<ProviderResponse> {
+  protected async nova(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
     await this.ensureToken();
     let token = this.currentToken();
     let response = await this.send(operation, request);
     if (response.status === 401) {
       this.forgetToken(token);
-      if (kind === 'read') {
-        await this.authenticate();
-        token = this.currentToken();
-        response = await this.send(operation, request);
-        if (response.status === 401) this.forgetToken(token);
-      }
+      await this.authenticate();
+      token = this.currentToken();
+      response = await this.send(operation, request);
+      if (response.status === 401) this.forgetToken(token);
     }
     if (response.status >= 400) throw this.classify(asHttpError(response), operation);
     return response;
@@ -215,7 +209,7 @@ export abstract class NovaDriver extends PkgcloudDriver {
   /** Creates, then reads the server once: Nova's create answer has an id but no status. */
   async createNode(request: CreateNodeRequest): Promise<CloudNode> {
     const server = this.serverBody(request);
-    const response = await this.nova('create node', { method: 'POST', path: 'servers', body: { server } }, 'write');
+    const response = await this.nova('create node', { method: 'POST', path: 'servers', body: { server } });
     const id = String(jsonObject('create node', response, 'server').server?.id ?? '');
     if (!id) throw new CloudError('unavailable', 'create node: the cloud accepted the server but sent no id');
     try {
@@ -232,12 +226,12 @@ export abstract class NovaDriver extends PkgcloudDriver {
     // Start and stop send what the server's status needs (unpause, resume, ...): read it first.
     const status = action === 'reboot' ? undefined : (await this.getNode(id)).extra.status;
     const path = `servers/${segment(id, 'server')}/action`;
-    await this.nova(`${action} node`, { method: 'POST', path, body: novaActionBody(action, status) }, 'write');
+    await this.nova(`${action} node`, { method: 'POST', path, body: novaActionBody(action, status) });
     return this.getNode(id);
   }
 
   async destroyNode(id: string): Promise<void> {
-    await this.nova('destroy node', { method: 'DELETE', path: `servers/${segment(id, 'server')}` }, 'write');
+    await this.nova('destroy node', { method: 'DELETE', path: `servers/${segment(id, 'server')}` });
   }
 
   /** The POST /servers body, as Nova 2.1 wants it (user_data base64, networks as {uuid}). */
@@ -322,13 +316,13 @@ export abstract class NovaDriver extends PkgcloudDriver {
 
   async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
     const body = { keypair: { name, public_key: publicKey } };
-    const response = await this.nova('import key pair', { method: 'POST', path: 'os-keypairs', body }, 'write');
+    const response = await this.nova('import key pair', { method: 'POST', path: 'os-keypairs', body });
     return novaKeyPair(jsonObject('import key pair', response, 'keypair').keypair);
   }
 
   async deleteKeyPair(name: string): Promise<void> {
     const path = `os-keypairs/${segment(name, 'key pair')}`;
-    await this.nova('delete key pair', { method: 'DELETE', path }, 'write');
+    await this.nova('delete key pair', { method: 'DELETE', path });
   }
 }
 

@@ -211,24 +211,58 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     fx.assertClean();
   });
 
-  it('does not replay a write Nova refused with 401, and logs in afresh for the next call', async () => {
-    issueTokens(2);
-    fx.on({ method: 'DELETE', path: '/v2.1/servers/s-1', status: 204 });
-    fx.on({
-      method: 'DELETE',
-      path: '/v2.1/servers/s-1',
+  describe('a token Nova refuses (revoked or expired early) on a write (fault kind: 401 turns a write into 502)', () => {
+    const expired = {
       status: 401,
       times: 1,
-      body: { error: { code: 401, message: 'expired' } },
+      body: { error: { code: 401, message: 'The request you have made requires authentication.' } },
+    };
+
+    it.each([
+      [
+        'create node',
+        'POST',
+        '/v2.1/servers',
+        (d: OpenstackDriver) => d.createNode({ name: 'w', image: 'img-1', size: '1' }),
+      ],
+      ['destroy node', 'DELETE', '/v2.1/servers/s-1', (d: OpenstackDriver) => d.destroyNode('s-1')],
+      ['stop node', 'POST', '/v2.1/servers/s-1/action', (d: OpenstackDriver) => d.nodeAction('s-1', 'stop')],
+      [
+        'import key pair',
+        'POST',
+        '/v2.1/os-keypairs',
+        (d: OpenstackDriver) => d.importKeyPair('k', 'ssh-ed25519 AAAA k'),
+      ],
+      ['delete key pair', 'DELETE', '/v2.1/os-keypairs/k', (d: OpenstackDriver) => d.deleteKeyPair('k')],
+    ] as const)('%s: logs in again and sends it once more, then succeeds', async (_op, method, path, run) => {
+      issueTokens(2);
+      fx.on(
+        { method: 'GET', path: '/v2.1/servers/s-1', body: { server: server('s-1') } },
+        {
+          method,
+          path,
+          status: 202,
+          body: { server: { id: 's-1' }, keypair: { name: 'k', public_key: 'ssh-ed25519 AAAA k', fingerprint: 'f' } },
+        },
+        { method, path, ...expired },
+      );
+      await run(driver);
+      expect(fx.received(method, path).map((r) => r.headers['x-auth-token'])).toEqual(['tok-1', 'tok-2']);
+      expect(tokens).toBe(2);
+      fx.assertClean();
     });
-    expect((await failure(driver.destroyNode('s-1'))).kind).toBe('auth_failed');
-    expect(fx.received('DELETE', '/v2.1/servers/s-1')).toHaveLength(1);
-    await driver.destroyNode('s-1');
-    expect(fx.received('DELETE', '/v2.1/servers/s-1').map((r) => r.headers['x-auth-token'])).toEqual([
-      'tok-1',
-      'tok-2',
-    ]);
-    fx.assertClean();
+
+    it('a second refusal right after a new login is auth_failed, and nothing is sent a third time', async () => {
+      issueTokens(2);
+      fx.on({ method: 'DELETE', path: '/v2.1/servers/s-1', ...expired, times: undefined });
+      const error = await failure(driver.destroyNode('s-1'));
+      expect([error.kind, error.message]).toEqual([
+        'auth_failed',
+        'destroy node: credentials rejected by the cloud (HTTP 401)',
+      ]);
+      expect(fx.received('DELETE', '/v2.1/servers/s-1')).toHaveLength(2);
+      fx.assertClean();
+    });
   });
 
   describe('listing nodes across Nova pages (max_limit 5)', () => {
