@@ -18,6 +18,7 @@ import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../p
 import { novaError } from './nova-errors';
 import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
 import { novaActionBody } from './nova-state';
+import { novaNameQuery } from './nova-filters';
 
 /** pkgcloud's own margin: a token this close to expiry is renewed before use. */
 export const EARLY_RENEWAL_MS = 5 * 60_000;
@@ -179,9 +180,14 @@ export abstract class NovaDriver extends PkgcloudDriver {
     const nodes: CloudNode[] = [];
     const seen = new Set<string>();
     let marker = page.marker;
+    const name = novaNameQuery(page.filter); // a hint: the service checks every node (see PageRequest)
     for (let round = 0; round < MAX_PAGES; round++) {
       const want = page.limit - nodes.length;
-      const qs: Record<string, string | number> = { limit: want + 1, ...(marker ? { marker } : {}) };
+      const qs: Record<string, string | number> = {
+        limit: want + 1,
+        ...(marker ? { marker } : {}),
+        ...(name ? { name } : {}),
+      };
       const body = jsonObject('list nodes', await this.nova('list nodes', { path: 'servers/detail', qs }), 'servers');
       const servers: any[] = Array.isArray(body.servers) ? body.servers : [];
       for (const server of servers) {
