@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CatalogCaches } from './catalog-cache';
 import { ComputeService } from './compute.service';
 
-@Module({ providers: [ComputeService], exports: [ComputeService] })
+@Module({ providers: [ComputeService, CatalogCaches], exports: [ComputeService] })
 export class ComputeModule {}

@@ -12,6 +12,7 @@ import {
   CreateNodeRequest,
   NodeAction,
 } from '../cloud/driver/compute-driver';
+import { CatalogCaches, CatalogEntry } from './catalog-cache';
 import { decodeCursor, encodeCursor, ScanPosition } from './cursor';
 import { filterKey, NodeFilter } from './node-filter';
 import { FILTER_PAGE_SIZE, scanNodes } from './node-scan';
@@ -50,7 +51,10 @@ const ACTION_CAPABILITY: Record<NodeAction, keyof Capabilities> = { reboot: 'reb
 /** The v1 use cases over the configured clouds. Knows clouds and drivers, not HTTP. */
 @Injectable()
 export class ComputeService {
-  constructor(private readonly registry: CloudRegistry) {}
+  constructor(
+    private readonly registry: CloudRegistry,
+    private readonly catalogs: CatalogCaches,
+  ) {}
 
   listClouds(): CloudSummary[] {
     return this.registry.list().map(summary);
@@ -162,36 +166,48 @@ export class ComputeService {
     await cloud.call('destroy node', (d) => d.destroyNode(id));
   }
 
-  async listImages(name: string): Promise<CloudImage[]> {
-    return this.cloud(name).read('list images', (d) => d.listImages());
+  /** The catalogue reads are cached per cloud (catalogTtlMs) and come with a version (ETag). */
+  async listImages(name: string): Promise<CatalogEntry<CloudImage>> {
+    const cloud = this.cloud(name);
+    return this.catalogs.of(cloud.name).get('images', () => cloud.read('list images', (d) => d.listImages()));
   }
 
-  async listSizes(name: string): Promise<CloudSize[]> {
-    return this.cloud(name).read('list sizes', (d) => d.listSizes());
+  async listSizes(name: string): Promise<CatalogEntry<CloudSize>> {
+    const cloud = this.cloud(name);
+    return this.catalogs.of(cloud.name).get('sizes', () => cloud.read('list sizes', (d) => d.listSizes()));
   }
 
-  async listLocations(name: string): Promise<CloudLocation[]> {
+  async listLocations(name: string): Promise<CatalogEntry<CloudLocation>> {
     const cloud = this.cloud(name);
     this.require(cloud, 'locations', 'listing locations');
-    return cloud.read('list locations', (d) => d.listLocations());
+    return this.catalogs.of(cloud.name).get('locations', () => cloud.read('list locations', (d) => d.listLocations()));
   }
 
-  async listKeyPairs(name: string): Promise<CloudKeyPair[]> {
+  async listKeyPairs(name: string): Promise<CatalogEntry<CloudKeyPair>> {
     const cloud = this.cloud(name);
     this.require(cloud, 'keyPairs', 'key pairs');
-    return cloud.read('list key pairs', (d) => d.listKeyPairs());
+    return this.catalogs.of(cloud.name).get('keyPairs', () => cloud.read('list key pairs', (d) => d.listKeyPairs()));
   }
 
   async importKeyPair(name: string, keyName: string, publicKey: string): Promise<CloudKeyPair> {
     const cloud = this.cloud(name);
     this.require(cloud, 'importKeyPair', 'importing key pairs');
-    return cloud.call('import key pair', (d) => d.importKeyPair(keyName, publicKey));
+    try {
+      return await cloud.call('import key pair', (d) => d.importKeyPair(keyName, publicKey));
+    } finally {
+      // Also after a failure: a timed-out import may still have happened at the cloud.
+      this.catalogs.of(cloud.name).invalidate('keyPairs');
+    }
   }
 
   async deleteKeyPair(name: string, keyName: string): Promise<void> {
     const cloud = this.cloud(name);
     this.require(cloud, 'keyPairs', 'key pairs');
-    await cloud.call('delete key pair', (d) => d.deleteKeyPair(keyName));
+    try {
+      await cloud.call('delete key pair', (d) => d.deleteKeyPair(keyName));
+    } finally {
+      this.catalogs.of(cloud.name).invalidate('keyPairs');
+    }
   }
 
   private cloud(name: string): CloudHandle {

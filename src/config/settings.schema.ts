@@ -23,6 +23,12 @@ export const cloudSettingsSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * How long images, sizes, locations and key pairs are served from memory before the cloud is
+     * asked again (0 = always ask; default 60000). The service's own key pair writes refresh the list
+     * at once.
+     */
+    catalogTtlMs: z.number().int().min(0).max(86_400_000).optional(),
     extraParams: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();

@@ -1,9 +1,11 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ComputeService } from '../../compute/compute.service';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { ImageListDto, LocationListDto, SizeListDto } from './dto/catalog.dto';
 import { CloudParams } from './dto/params.dto';
+import { ApiCatalogCaching, catalogAnswer } from './catalog-caching';
 
 @ApiTags('catalog')
 @Controller({ path: 'clouds/:cloud', version: '1' })
@@ -16,10 +18,14 @@ export class CatalogController {
     summary: 'Images a node can be created from',
     description: 'Every image the cloud offers this account (all pages); pass an `id` as `image` to createNode.',
   })
-  @ApiOkResponse({ type: ImageListDto })
+  @ApiCatalogCaching(ImageListDto)
   @ApiProblems(400, 404, 502, 503, 504)
-  async listImages(@Param() params: CloudParams): Promise<ImageListDto> {
-    return { items: await this.compute.listImages(params.cloud) };
+  async listImages(
+    @Param() params: CloudParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ImageListDto | undefined> {
+    return catalogAnswer(request, reply, await this.compute.listImages(params.cloud));
   }
 
   @Get('sizes')
@@ -29,10 +35,14 @@ export class CatalogController {
     description:
       'Every size with CPUs, memory (MiB) and disk (GB) where the cloud says; pass an `id` as `size` to createNode.',
   })
-  @ApiOkResponse({ type: SizeListDto })
+  @ApiCatalogCaching(SizeListDto)
   @ApiProblems(400, 404, 502, 503, 504)
-  async listSizes(@Param() params: CloudParams): Promise<SizeListDto> {
-    return { items: await this.compute.listSizes(params.cloud) };
+  async listSizes(
+    @Param() params: CloudParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SizeListDto | undefined> {
+    return catalogAnswer(request, reply, await this.compute.listSizes(params.cloud));
   }
 
   @Get('locations')
@@ -41,9 +51,13 @@ export class CatalogController {
     summary: 'Locations (regions, zones) a node can be placed in',
     description: 'Pass an `id` as `location` to createNode; 501 on clouds that have no such notion.',
   })
-  @ApiOkResponse({ type: LocationListDto })
+  @ApiCatalogCaching(LocationListDto)
   @ApiProblems(400, 404, 501, 502, 503, 504)
-  async listLocations(@Param() params: CloudParams): Promise<LocationListDto> {
-    return { items: await this.compute.listLocations(params.cloud) };
+  async listLocations(
+    @Param() params: CloudParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LocationListDto | undefined> {
+    return catalogAnswer(request, reply, await this.compute.listLocations(params.cloud));
   }
 }

@@ -1,9 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ComputeService } from '../../compute/compute.service';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { ImportKeyPairDto, KeyPairDto, KeyPairListDto } from './dto/key-pair.dto';
 import { CloudParams, KeyPairParams } from './dto/params.dto';
+import { ApiCatalogCaching, catalogAnswer } from './catalog-caching';
 
 @ApiTags('key-pairs')
 @Controller({ path: 'clouds/:cloud/key-pairs', version: '1' })
@@ -17,10 +19,14 @@ export class KeyPairsController {
     description:
       'Names and fingerprints of the public keys the cloud can inject into new nodes (`keyName` of createNode).',
   })
-  @ApiOkResponse({ type: KeyPairListDto })
+  @ApiCatalogCaching(KeyPairListDto)
   @ApiProblems(400, 404, 501, 502, 503, 504)
-  async listKeyPairs(@Param() params: CloudParams): Promise<KeyPairListDto> {
-    return { items: await this.compute.listKeyPairs(params.cloud) };
+  async listKeyPairs(
+    @Param() params: CloudParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KeyPairListDto | undefined> {
+    return catalogAnswer(request, reply, await this.compute.listKeyPairs(params.cloud));
   }
 
   @Post()
