@@ -131,9 +131,10 @@ describe('catalogue cache (images, sizes, locations, key pairs)', () => {
   it('never caches a failure: the next read asks the cloud again', async () => {
     cloud.on({ method: 'GET', path: '/v2/regions', status: 500, file: 'digitalocean/error-500.json' });
     expect((await api('GET', '/do/locations')).status).toBe(502);
+    const failedCalls = upstream('GET', '/v2/regions'); // 1, or more where reads are retried
     cloud.on({ method: 'GET', path: '/v2/regions', file: 'digitalocean/regions.json' });
     const ok = await api('GET', '/do/locations');
     expect(ok.status).toBe(200);
-    expect(upstream('GET', '/v2/regions')).toBe(2);
+    expect(upstream('GET', '/v2/regions')).toBe(failedCalls + 1);
   });
 });

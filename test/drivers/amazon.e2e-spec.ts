@@ -70,6 +70,8 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       engine: 'amazon',
       user: KEY_ID,
       password: SECRET,
+      // Every test answers the catalogue its own way: nothing cached between them.
+      catalogTtlMs: 0,
       extraParams: { region: REGION, endpoint: fx.url },
     };
     t = await startApp({

@@ -37,7 +37,14 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       health: { cloudCheckIntervalMs: 3_600_000 },
       clouds: {
         default: { engine: 'dummy' },
-        do: { engine: 'digitalocean', password: TOKEN, timeoutMs: TIMEOUT_MS, extraParams: { endpoint: fixture.url } },
+        // Every test answers the catalogue its own way: nothing cached between them (catalogTtlMs: 0).
+        do: {
+          engine: 'digitalocean',
+          password: TOKEN,
+          timeoutMs: TIMEOUT_MS,
+          catalogTtlMs: 0,
+          extraParams: { endpoint: fixture.url },
+        },
       },
     });
     await waitFor(async () => fixture.received('GET', '/v2/account').length > 0);

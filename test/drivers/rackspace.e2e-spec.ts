@@ -91,6 +91,8 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
           user: 'jdoe',
           password: API_KEY,
           timeoutMs: TIMEOUT_MS,
+          // Every test answers the catalogue its own way: nothing cached between them.
+          catalogTtlMs: 0,
           extraParams: { region: 'iad', authUrl: fixture.url },
         },
         'rax-denied': cloud(WRONG_KEY),

@@ -1866,7 +1866,10 @@ export interface operations {
     listImages: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: 304 without a body while the list is unchanged. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1878,11 +1881,23 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The version of this list. */
+                    ETag?: string;
+                    /** @description `private, max-age=<s>`: how long the service keeps serving this list from memory (the cloud's catalogTtlMs). */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ImageList"];
                 };
+            };
+            /** @description Not Modified: the list still has the version given in If-None-Match. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
             400: {
@@ -1978,7 +1993,10 @@ export interface operations {
     listSizes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: 304 without a body while the list is unchanged. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1990,11 +2008,23 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The version of this list. */
+                    ETag?: string;
+                    /** @description `private, max-age=<s>`: how long the service keeps serving this list from memory (the cloud's catalogTtlMs). */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SizeList"];
                 };
+            };
+            /** @description Not Modified: the list still has the version given in If-None-Match. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
             400: {
@@ -2090,7 +2120,10 @@ export interface operations {
     listLocations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: 304 without a body while the list is unchanged. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -2102,11 +2135,23 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The version of this list. */
+                    ETag?: string;
+                    /** @description `private, max-age=<s>`: how long the service keeps serving this list from memory (the cloud's catalogTtlMs). */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LocationList"];
                 };
+            };
+            /** @description Not Modified: the list still has the version given in If-None-Match. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
             400: {
@@ -2212,7 +2257,10 @@ export interface operations {
     listKeyPairs: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: 304 without a body while the list is unchanged. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -2224,11 +2272,23 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The version of this list. */
+                    ETag?: string;
+                    /** @description `private, max-age=<s>`: how long the service keeps serving this list from memory (the cloud's catalogTtlMs). */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KeyPairList"];
                 };
+            };
+            /** @description Not Modified: the list still has the version given in If-None-Match. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
             400: {
