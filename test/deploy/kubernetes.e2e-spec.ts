@@ -62,6 +62,11 @@ const configText = (): string => Object.values(configMap.data).join('\n');
 const podSettings = (extraEnv: Record<string, string> = secretEnv): Settings =>
   loadSettings({ configDir: join(ROOT, 'config'), env: { ...env, ...extraEnv, CONFIG_FILE: writeMountedConfig() } });
 
+/** The optional monitoring overlay: the base plus a Prometheus Operator ServiceMonitor. */
+const MONITORING = join(DIR, 'monitoring');
+const monitoring = parse(readFileSync(join(MONITORING, 'kustomization.yaml'), 'utf8'));
+const serviceMonitor = parse(readFileSync(join(MONITORING, 'servicemonitor.yaml'), 'utf8'));
+
 const quantity = (q: string | number): number => {
   const m = /^([\d.]+)(m|Ki|Mi|Gi)?$/.exec(String(q));
   if (!m) throw new Error(`unsupported quantity ${q}`);
@@ -150,6 +155,46 @@ describe('deploy/kubernetes', () => {
       expect((await call(t.url, 'GET', path!)).status).toBe(200);
     });
 
+    it('serves Swagger UI and the OpenAPI document without a key, with the Authorize button for API calls', async () => {
+      const page = await call(t.url, 'GET', '/docs');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const init = await call(t.url, 'GET', '/docs/swagger-ui-init.js');
+      expect(init.status).toBe(200);
+      // Swagger UI shows Authorize when the document declares security schemes.
+      const spec = await call(t.url, 'GET', '/docs-json');
+      expect(spec.status).toBe(200);
+      expect(Object.keys(spec.body.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
+      // The UI is open, the API behind it is not: Try it out needs the operator's key.
+      expect((await call(t.url, 'GET', '/api/v1/clouds')).status).toBe(401);
+      // Plain HTTP (port-forward, in-cluster): the UI's assets are not upgraded to https.
+      expect(page.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    });
+
+    it("lets Prometheus scrape /metrics with the ServiceMonitor's read-only key, and nothing more", async () => {
+      const endpoint = serviceMonitor.spec.endpoints[0];
+      const { name, key } = endpoint.authorization.credentials;
+      expect(name).toBe(secret.metadata.name);
+      const scrapeKey = secretEnv[key];
+      expect(scrapeKey).toEqual(expect.any(String));
+      const withKey = { authorization: `${endpoint.authorization.type} ${scrapeKey}` };
+
+      expect((await call(t.url, 'GET', endpoint.path)).status).toBe(401);
+      const scraped = await call(t.url, 'GET', endpoint.path, undefined, withKey);
+      expect(scraped.status).toBe(200);
+      expect(scraped.body).toMatch(/^# HELP http_request_duration_seconds/m);
+      // Read scope only: the scrape key cannot change anything.
+      const write = await call(
+        t.url,
+        'POST',
+        '/api/v1/clouds/default/nodes',
+        { name: 'x', image: 'i', size: 's' },
+        withKey,
+      );
+      expect(write.status).toBe(403);
+      expect(podSettings().auth.apiKeys.find((k) => k.key === scrapeKey)?.scopes).toEqual(['read']);
+    });
+
     it('serves the API to the key from the Secret, and to no one else', async () => {
       expect((await call(t.url, 'GET', '/api/v1/clouds')).status).toBe(401);
       const res = await call(t.url, 'GET', '/api/v1/clouds', undefined, {
@@ -159,6 +204,21 @@ describe('deploy/kubernetes', () => {
       expect(res.body.items).toEqual(
         expect.arrayContaining([expect.objectContaining({ name: 'default', engine: 'dummy', default: true })]),
       );
+    });
+  });
+
+  describe('monitoring overlay (Prometheus Operator)', () => {
+    it('applies the base and the ServiceMonitor', () => {
+      expect(monitoring.resources).toEqual(['..', 'servicemonitor.yaml']);
+      expect(serviceMonitor).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor' });
+    });
+
+    it('selects the Service and scrapes its named port at /metrics', () => {
+      expect(service.metadata.labels).toMatchObject(serviceMonitor.spec.selector.matchLabels);
+      const [endpoint] = serviceMonitor.spec.endpoints;
+      expect(service.spec.ports.map((p: any) => p.name)).toContain(endpoint.port);
+      expect(endpoint.path).toBe('/metrics');
+      expect(endpoint.authorization.type).toBe('Bearer');
     });
   });
 
