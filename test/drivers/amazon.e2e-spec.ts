@@ -182,6 +182,36 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       expect(actions(fx)).toEqual(['DescribeInstances', 'DescribeInstances']);
     });
 
+    it('passes filters to DescribeInstances as EC2 Filters, and still checks what comes back', async () => {
+      const sent: Array<Record<string, string>> = [];
+      fx.on(
+        ec2('DescribeInstances', {
+          when: (r) => !r.form?.has('NextToken'),
+          // Answers unfiltered (page 1 has web-1 running with team=web and batch-1 stopped): the
+          // service must keep only what matches.
+          file: file('describe-instances-page1.xml'),
+          check: (r) => sent.push(Object.fromEntries([...r.form!].filter(([k]) => k.startsWith('Filter.')))),
+        }),
+        ec2('DescribeInstances', {
+          when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+          file: file('describe-instances-page2.xml'),
+        }),
+      );
+      const res = await api('GET', '/clouds/aws/nodes?name=web-*&metadata.team=web&state=running,terminated');
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((n: any) => n.name)).toEqual(['web-1']);
+      expect(sent[0]).toEqual({
+        'Filter.1.Name': 'tag:Name',
+        'Filter.1.Value.1': 'web-*',
+        'Filter.2.Name': 'tag:team',
+        'Filter.2.Value.1': 'web',
+        'Filter.3.Name': 'instance-state-name',
+        'Filter.3.Value.1': 'running',
+        'Filter.3.Value.2': 'shutting-down',
+        'Filter.3.Value.3': 'terminated',
+      });
+    });
+
     it('pages with the v1 cursor: a page ending on an EC2 page boundary carries NextToken on', async () => {
       fx.on(
         ec2('DescribeInstances', {

@@ -89,6 +89,20 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
   });
 
   describe('nodes', () => {
+    it('passes a metadata filter as tag_name on every page, and still checks every droplet itself', async () => {
+      const tagged = (page: string) => (r: RecordedRequest) =>
+        r.query.get('tag_name') === 'env:prod' && r.query.get('page') === page;
+      fixture.on(
+        { method: 'GET', path: '/v2/droplets', when: tagged('1'), file: 'digitalocean/droplets-page-1.json' },
+        // Recorded without the tag: stage-1 (env:stage) must not come through.
+        { method: 'GET', path: '/v2/droplets', when: tagged('2'), file: 'digitalocean/droplets-page-2.json' },
+      );
+      const res = await api('GET', '/nodes?metadata.env=prod&name=web-*&state=running');
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((n: any) => n.name)).toEqual(['web-1']);
+      expect(sent('GET', '/v2/droplets').map((r) => r.query.get('tag_name'))).toEqual(['env:prod', 'env:prod']);
+    });
+
     it('maps droplets onto v1 nodes', async () => {
       fixture.on(
         {

@@ -20,6 +20,7 @@ import { ec2Image, ec2KeyPair, ec2Location, ec2Node, instanceTags, NAME_TAG } fr
 import { decodeMarker, encodeMarker } from './ec2-marker';
 import { ec2Size } from './ec2-sizes';
 import { stateAfterAction } from './ec2-states';
+import { ec2Filters } from './ec2-filters';
 
 // pkgcloud's amazon provider runs on aws-sdk v2, which prints an end-of-support notice on a timer
 // after it loads. Resolved through pkgcloud so it is the very copy pkgcloud uses.
@@ -160,6 +161,7 @@ export class AmazonDriver extends PkgcloudDriver {
   /** DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. */
   override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
     let { token, skip } = decodeMarker(page.marker);
+    const filters = ec2Filters(page.filter); // EC2 filters before paging; the service still checks every node
     const items: CloudNode[] = [];
     for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
       const need = page.limit - items.length;
@@ -167,6 +169,7 @@ export class AmazonDriver extends PkgcloudDriver {
       const data = await this.request('list nodes', 'describeInstances', {
         MaxResults: maxResults,
         ...(token ? { NextToken: token } : {}),
+        ...(filters.length ? { Filters: filters } : {}),
       });
       const instances = instancesOf(data).slice(skip);
       if (instances.length > need) {

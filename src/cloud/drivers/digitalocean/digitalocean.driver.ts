@@ -16,6 +16,7 @@ import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.dri
 import { jsonObject, listOf, ProviderRequest } from '../pkgcloud/pkgcloud-request';
 import { classifyDigitalOcean } from './digitalocean-errors';
 import { ACTION_STATES, metadataToTags, toImage, toKeyPair, toLocation, toNode, toSize } from './digitalocean-mapping';
+import { dropletTagQuery } from './digitalocean-filters';
 
 export interface DigitalOceanOptions {
   token: string;
@@ -88,7 +89,9 @@ export class DigitalOceanDriver extends PkgcloudDriver {
     const operation = 'list nodes';
     const offset = parseOffset(page.marker);
     const perPage = Math.min(page.limit, PER_PAGE_MAX);
-    let query: Query = { page: Math.floor(offset / perPage) + 1, per_page: perPage };
+    // A hint DigitalOcean applies before paging; the service still checks every node.
+    const tag = dropletTagQuery(page.filter);
+    let query: Query = { page: Math.floor(offset / perPage) + 1, per_page: perPage, ...(tag ? { tag_name: tag } : {}) };
     let skip = offset % perPage;
     const items: CloudNode[] = [];
     let more = false;
