@@ -10,6 +10,7 @@ import {
   RetryPolicy,
 } from 'cockatiel';
 import { CallScope, currentCallerSignal, runInCallScope } from './call-scope';
+import { Backoff } from './driver/backoff';
 import { CloudError, CloudErrorKind } from './driver/cloud-error';
 import type { ComputeDriver } from './driver/compute-driver';
 
@@ -65,8 +66,7 @@ const TRANSIENT = new Set<CloudErrorKind>(['unavailable']);
  */
 export class CloudHandle {
   private connecting?: Promise<void>;
-  private loginFailures = 0;
-  private loginBlockedUntil = 0;
+  private readonly loginBackoff: Backoff;
   private lastLoginError?: CloudError;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly retries: RetryPolicy;
@@ -85,6 +85,7 @@ export class CloudHandle {
     policy: Partial<CloudCallPolicy> = {},
   ) {
     this.policy = { ...DEFAULT_CALL_POLICY, ...policy };
+    this.loginBackoff = new Backoff(this.policy.loginBackoffMs, this.policy.halfOpenAfterMs);
     this.breaker = circuitBreaker(
       handleWhen((e) => CloudError.is(e) && CLOUD_FAULTS.has(e.kind) && !e.options.callerGaveUp),
       {
@@ -203,7 +204,7 @@ export class CloudHandle {
    */
   private connected(): Promise<void> {
     if (this.connecting) return this.connecting;
-    if (Date.now() < this.loginBlockedUntil && this.lastLoginError) {
+    if (this.loginBackoff.active && this.lastLoginError) {
       return Promise.reject(this.lastLoginError);
     }
     const login = new Deadline(this.timeoutMs);
@@ -215,19 +216,11 @@ export class CloudHandle {
       )
       .finally(() => login.dispose())
       .then(
-        () => {
-          this.loginFailures = 0;
-          this.loginBlockedUntil = 0;
-        },
+        () => this.loginBackoff.succeeded(),
         (error: unknown) => {
           // A failed login is forgotten so a later call tries again, but not at once.
           if (this.connecting === attempt) this.connecting = undefined;
-          this.loginFailures++;
-          const pause = Math.min(
-            this.policy.loginBackoffMs * 2 ** (this.loginFailures - 1),
-            this.policy.halfOpenAfterMs,
-          );
-          this.loginBlockedUntil = Date.now() + pause * (0.5 + Math.random() / 2);
+          this.loginBackoff.failed();
           this.lastLoginError = this.asCloudError(error, 'log in');
           throw this.lastLoginError;
         },

@@ -1,5 +1,5 @@
 import { encodeCursor } from '../../src/compute/cursor';
-import { call, startApp, TestApp, waitFor } from '../support/app';
+import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { opensshPublicKey } from '../support/keys';
 import { expectProblem } from '../support/problem';
@@ -72,6 +72,7 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       password: SECRET,
       // Every test answers the catalogue its own way: nothing cached between them.
       catalogTtlMs: 0,
+      resilience: ONE_ANSWER_PER_CALL,
       extraParams: { region: REGION, endpoint: fx.url },
     };
     t = await startApp({

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.factory';
 import { ConfigError } from '../../src/config/config-error';
-import { call, startApp, TestApp, waitFor } from '../support/app';
+import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import type { RecordedRequest } from '../support/fixture-server';
 import { FIXTURES_DIR, FixtureServer } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
@@ -43,6 +43,7 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
           password: TOKEN,
           timeoutMs: TIMEOUT_MS,
           catalogTtlMs: 0,
+          resilience: ONE_ANSWER_PER_CALL,
           extraParams: { endpoint: fixture.url },
         },
       },

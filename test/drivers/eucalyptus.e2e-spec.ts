@@ -1,6 +1,6 @@
 import { createApp } from '../../src/app.factory';
 import { ConfigError } from '../../src/config/config-error';
-import { call, startApp, TestApp, waitFor } from '../support/app';
+import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { opensshPublicKey } from '../support/keys';
 import { expectProblem } from '../support/problem';
@@ -60,6 +60,7 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
           user: KEY_ID,
           password: SECRET,
           timeoutMs: 2000,
+          resilience: ONE_ANSWER_PER_CALL,
           extraParams: { host: '127.0.0.1', port: fx.port, secure: false, path: SERVICE_PATH },
         },
       },

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.factory';
 import { ConfigError } from '../../src/config/config-error';
-import { call, startApp, TestApp, waitFor } from '../support/app';
+import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FIXTURES_DIR, FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
 
@@ -78,6 +78,7 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       engine: 'rackspace',
       user: 'jdoe',
       timeoutMs: TIMEOUT_MS,
+      resilience: ONE_ANSWER_PER_CALL,
       extraParams: { region, apiKey, authUrl: fixture.url },
     });
     t = await startApp({
@@ -93,6 +94,7 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
           timeoutMs: TIMEOUT_MS,
           // Every test answers the catalogue its own way: nothing cached between them.
           catalogTtlMs: 0,
+          resilience: ONE_ANSWER_PER_CALL,
           extraParams: { region: 'iad', authUrl: fixture.url },
         },
         'rax-denied': cloud(WRONG_KEY),

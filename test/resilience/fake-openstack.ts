@@ -51,6 +51,8 @@ interface Received {
  */
 export class FakeOpenstack {
   identity: Fault = { kind: 'none' };
+  /** Identity faults for one user only (a cloud configured with that user), over `identity`; `heal` keeps them. */
+  readonly identityFor = new Map<string, Fault>();
   compute: Fault = { kind: 'none' };
   readonly servers = new Map<string, { id: string; name: string; created: string }>();
   readonly keypairs = new Map<string, { name: string; public_key: string; fingerprint: string }>();
@@ -89,13 +91,14 @@ export class FakeOpenstack {
   }
 
   /** Settings for the service's openstack engine pointing here. */
-  cloudSettings(timeoutMs: number, resilience: Record<string, number> = {}): Record<string, unknown> {
+  cloudSettings(timeoutMs: number, resilience: Record<string, number> = {}, user = 'demo'): Record<string, unknown> {
     return {
       engine: 'openstack',
-      user: 'demo',
+      user,
       password: 'fake-secret',
       timeoutMs,
       resilience,
+      catalogTtlMs: 0, // every read reaches the fake, so its faults are met
       extraParams: { authUrl: this.url, region: 'RegionOne', projectName: 'demo' },
     };
   }
@@ -133,7 +136,8 @@ export class FakeOpenstack {
       }
       this.received.push({ method: req.method ?? 'GET', path, at: Date.now(), body });
       const identity = path.startsWith('/v3/');
-      const fault = identity ? this.identity : this.compute;
+      const user = String(body?.auth?.identity?.password?.user?.name ?? '');
+      const fault = identity ? (this.identityFor.get(user) ?? this.identity) : this.compute;
       const handle = () => (identity ? this.keystone(req, res) : this.nova(req.method ?? 'GET', path, body, res));
       this.apply(fault, res, handle);
     });

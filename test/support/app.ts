@@ -54,3 +54,10 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * For suites that check one provider answer per test (driver mappings): no circuit breaker, no read
+ * retries, no login backoff, so one test's failures cannot change the next test's answer. Those
+ * behaviours have their own suite (test/resilience).
+ */
+export const ONE_ANSWER_PER_CALL = { consecutiveFailures: 1000, readRetries: 0, loginBackoffMs: 1 };

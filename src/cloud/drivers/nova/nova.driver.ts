@@ -12,6 +12,7 @@ import {
   Page,
   PageRequest,
 } from '../../driver/compute-driver';
+import { Backoff } from '../../driver/backoff';
 import { withTimeout } from '../../driver/with-timeout';
 import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
 import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
@@ -24,6 +25,9 @@ import { novaNameQuery } from './nova-filters';
 export const EARLY_RENEWAL_MS = 5 * 60_000;
 /** Nova rejects user_data longer than this once base64-encoded. */
 const USER_DATA_MAX = 65_535;
+/** First pause before logging in again after Nova refused a fresh token; doubles up to the max. */
+const RELOGIN_BACKOFF_MS = 1_000;
+const RELOGIN_BACKOFF_MAX_MS = 60_000;
 /** Bounds a walk over Nova's pages (marker loops, runaway listings). */
 const MAX_PAGES = 1_000;
 
@@ -47,6 +51,8 @@ export abstract class NovaDriver extends PkgcloudDriver {
   /** Whether user data must go on a config drive (Rackspace's cloud-init reads it only there). */
   protected readonly userDataOnConfigDrive: boolean = false;
   private authenticating?: Promise<void>;
+  /** Pauses logins after Nova refused a token just issued (a 401 storm): another login would not help. */
+  private readonly refusedFreshToken = new Backoff(RELOGIN_BACKOFF_MS, RELOGIN_BACKOFF_MAX_MS);
 
   /** A failed login (the identity service's HTTP answer, or a catalog without this compute endpoint). */
   protected abstract loginError(err: unknown): CloudError;
@@ -130,18 +136,21 @@ export abstract class NovaDriver extends PkgcloudDriver {
    * One Nova request with a valid token. A 401 means Nova (its auth middleware, before any work)
    * no longer accepts the token: revoked, or expired early. The request was not carried out, so it
    * is sent once more after a new login, writes included; only a 401 at login means bad credentials.
+   * When Nova refuses a token just issued too, another login will not help for a while (a 401
+   * storm): the token is kept and no login is tried until a backoff (1 s doubling to 60 s, jittered)
+   * has passed, so a broken Nova cannot make every request cost identity-service logins.
    */
   protected async nova(operation: string, request: ProviderRequest): Promise<ProviderResponse> {
     await this.ensureToken();
-    let token = this.currentToken();
+    const token = this.currentToken();
     let response = await this.send(operation, request);
-    if (response.status === 401) {
+    if (response.status === 401 && !this.refusedFreshToken.active) {
       this.forgetToken(token);
       await this.authenticate();
-      token = this.currentToken();
       response = await this.send(operation, request);
-      if (response.status === 401) this.forgetToken(token);
+      if (response.status === 401) this.refusedFreshToken.failed();
     }
+    if (response.status !== 401) this.refusedFreshToken.succeeded();
     if (response.status >= 400) throw this.classify(asHttpError(response), operation);
     return response;
   }

@@ -1,5 +1,6 @@
 import type { CloudError } from '../../driver/cloud-error';
 import { EARLY_RENEWAL_MS, NovaDriver } from '../nova/nova.driver';
+import { boundedIdentity } from '../pkgcloud/bounded-identity';
 import type { PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
 import { keystoneError } from './keystone-errors';
 import { OpenstackOptions, pkgcloudOptions } from './openstack-options';
@@ -24,7 +25,11 @@ export class OpenstackDriver extends NovaDriver {
   }
 
   protected clientOptions(): Record<string, unknown> {
-    return { ...pkgcloudOptions(this.options), earlyTokenTimeout: EARLY_RENEWAL_MS };
+    return {
+      ...pkgcloudOptions(this.options),
+      earlyTokenTimeout: EARLY_RENEWAL_MS,
+      identity: boundedIdentity(this.agents, this.settings.timeoutMs),
+    };
   }
 
   protected loginError(err: unknown): CloudError {

@@ -1,4 +1,7 @@
+import type { ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ComputeClient } from 'pkgcloud';
+import { currentCallScope } from '../../call-scope';
 import { CloudError } from '../../driver/cloud-error';
 
 export interface ProviderRequest {
@@ -16,6 +19,28 @@ export interface ProviderResponse {
   body: unknown;
 }
 
+/** What pkgcloud's `_request` returns: the `request` module's Request (or its inline-login proxy). */
+interface Abortable {
+  abort?: () => void;
+  on?: (event: 'request', listener: (outgoing: ClientRequest) => void) => void;
+}
+
+/** Thrown when a request was stopped by its call's deadline (or its caller), whether or not it was sent. */
+export class RequestAborted extends Error {
+  override readonly name = 'RequestAborted';
+  constructor(readonly sent: boolean) {
+    super(sent ? 'the request was sent and then abandoned at its deadline' : 'the request was never sent');
+  }
+}
+
+/** A request that failed after it was handed to a socket: the cloud may have received it. */
+export class SentWithoutAnswer extends Error {
+  override readonly name = 'SentWithoutAnswer';
+  constructor(override readonly cause: unknown) {
+    super('the request was sent but no answer came');
+  }
+}
+
 /**
  * One HTTP exchange through a pkgcloud client's own `_request`, so its base URL, auth headers,
  * `before` hooks (socket timeout, agent) and inline login still apply, but answered whatever the
@@ -23,18 +48,43 @@ export interface ProviderResponse {
  * success, OpenStack 429 and 502), and several of its methods throw inside the HTTP callback on a
  * body they cannot read, which would crash the process. Rejects only when no HTTP answer came
  * (socket errors, timeouts, a failed login without a status).
+ *
+ * Bounded by the running cloud call's signal (see CallScope): nothing is sent once it has aborted,
+ * a request still queued for a socket is dropped, one in flight is torn down with its socket. The
+ * call scope counts writes (not GET) handed to a socket and not answered, so the call can tell
+ * "nothing happened" from "outcome unknown".
  */
 export function providerRequest(client: ComputeClient, request: ProviderRequest): Promise<ProviderResponse> {
+  const scope = currentCallScope();
+  const signal = scope?.signal;
+  const write = (request.method ?? 'GET') !== 'GET';
+  if (scope) scope.tracked = true;
+  if (signal?.aborted) return Promise.reject(new RequestAborted(false));
   return new Promise<ProviderResponse>((resolve, reject) => {
     let settled = false;
+    let sent = false;
+    let pending: Abortable | undefined;
+    const finish = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (sent && write && scope) scope.unansweredWrites--;
+    };
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      pending?.abort?.();
+      // Still counted as unanswered: the call's deadline decides what to say about it.
+      signal?.removeEventListener('abort', onAbort);
+      reject(new RequestAborted(sent));
+    };
     const callback = (err: any, body?: unknown, res?: any) => {
       if (settled) return;
       settled = true;
+      finish();
       if (err && typeof err.statusCode === 'number') {
         // pkgcloud's own HTTP error (a listed failCode, or a login answer): still an answer.
         resolve({ status: err.statusCode, headers: err.headers ?? {}, body: err.result });
       } else if (err) {
-        reject(err as Error);
+        reject(sent && write ? new SentWithoutAnswer(err) : (err as Error));
       } else {
         resolve({ status: Number(res?.statusCode ?? 0), headers: res?.headers ?? {}, body });
       }
@@ -43,7 +93,21 @@ export function providerRequest(client: ComputeClient, request: ProviderRequest)
       const options: Record<string, unknown> = { method: request.method ?? 'GET', path: request.path };
       if (request.qs) options.qs = request.qs;
       if (request.body !== undefined) options.body = request.body;
-      client._request(options, callback);
+      pending = client._request(options, callback) as Abortable | undefined;
+      // `request` hands out the node ClientRequest once it starts. It counts as sent once it holds a
+      // connected socket (its bytes go out then); while it waits in the agent's queue, it does not.
+      const markSent = () => {
+        if (settled || sent) return;
+        sent = true;
+        if (write && scope) scope.unansweredWrites++;
+      };
+      pending?.on?.('request', (outgoing: ClientRequest) =>
+        outgoing.on('socket', (socket: Socket) => {
+          if (socket.connecting) socket.once('connect', markSent);
+          else markSent();
+        }),
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     } catch (err) {
       callback(err);
     }

@@ -16,7 +16,14 @@ import type {
   Page,
   PageRequest,
 } from '../../driver/compute-driver';
-import { asHttpError, ProviderRequest, ProviderResponse, providerRequest } from './pkgcloud-request';
+import {
+  asHttpError,
+  ProviderRequest,
+  ProviderResponse,
+  providerRequest,
+  RequestAborted,
+  SentWithoutAnswer,
+} from './pkgcloud-request';
 
 export interface PkgcloudDriverSettings {
   cloud: string;
@@ -94,6 +101,18 @@ export abstract class PkgcloudDriver implements ComputeDriver {
     try {
       return await providerRequest(this.client, request);
     } catch (err) {
+      if (err instanceof RequestAborted) {
+        throw new CloudError('timeout', `${operation}: abandoned at the call's deadline (${err.message})`);
+      }
+      // Whatever the network error, a write the cloud may have received must not read as "failed".
+      if (err instanceof SentWithoutAnswer) {
+        throw new CloudError(
+          'outcome_unknown',
+          `${operation}: the request was sent but the connection failed before an answer; ` +
+            'it may or may not have taken effect, so check before repeating it',
+          { cause: err.cause },
+        );
+      }
       throw this.classify(err, operation);
     }
   }
