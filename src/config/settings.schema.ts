@@ -144,7 +144,15 @@ export const settingsSchema = z
         }
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    // A per-key limit for a key that does not exist is a typo that would silently not apply.
+    const keys = new Set(settings.auth.apiKeys.map((k) => k.name));
+    for (const name of Object.keys(settings.rateLimit.perKey)) {
+      if (!keys.has(name))
+        ctx.addIssue({ code: 'custom', path: ['rateLimit', 'perKey', name], message: 'names no key of auth.apiKeys' });
+    }
+  });
 
 export type CloudSettings = z.infer<typeof cloudSettingsSchema>;
 export type Settings = z.infer<typeof settingsSchema>;

@@ -16,11 +16,14 @@ declare module 'http' {
  * follows it through the later hooks, body parsing and the handler: the tests check a body sent
  * after the headers), so cloud-call spans and log lines made while handling it belong to it.
  * Cost per request: one header parse, one span (not recorded unless exported), one closure.
+ * /health/* probes are not traced.
  */
 export function registerRequestTracing(fastify: FastifyInstance, tracer: Tracer): void {
   const spans = new WeakMap<FastifyRequest, Span>();
 
   fastify.addHook('onRequest', (request, _reply, done) => {
+    // Probes come every few seconds from Kubernetes and would drown real traces; they call no cloud.
+    if (request.url.startsWith('/health/')) return done();
     const parent = propagation.extract(context.active(), request.headers);
     const route = request.routeOptions.url;
     const span = tracer.startSpan(

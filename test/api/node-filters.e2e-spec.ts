@@ -145,3 +145,34 @@ describe('node filters', () => {
     expect(names(next.body.items)).toEqual(['demo-19', ...Array.from({ length: 9 }, (_, i) => `demo-10${i}`)]);
   });
 });
+
+describe('listAllNodes pages past a failing cloud', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({
+      clouds: {
+        first: { engine: 'dummy', default: true, extraParams: { nodes: 3 } },
+        // Answers after 10 s but is given 150 ms.
+        broken: { engine: 'dummy', timeoutMs: 150, extraParams: { nodes: 2, latencyMs: 10_000 } },
+        last: { engine: 'dummy', extraParams: { nodes: 2 } },
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('reports the failing cloud on the page that reaches it, and goes on with the next', async () => {
+    const page1 = await call(t.url, 'GET', '/api/v1/nodes?limit=2');
+    expect(page1.body.items.map((n: Node) => `${n.cloud}/${n.name}`)).toEqual(['first/demo-1', 'first/demo-2']);
+    // The page filled before "broken" was reached: not reported here.
+    expect(page1.body.errors).toEqual([]);
+    const page2 = await call(t.url, 'GET', `/api/v1/nodes?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    expect(page2.body.items.map((n: Node) => `${n.cloud}/${n.name}`)).toEqual(['first/demo-3', 'last/demo-1']);
+    expect(page2.body.errors).toEqual([
+      expect.objectContaining({ cloud: 'broken', status: 504, title: 'Cloud timed out' }),
+    ]);
+    const page3 = await call(t.url, 'GET', `/api/v1/nodes?limit=2&cursor=${encodeURIComponent(page2.body.nextCursor)}`);
+    expect(page3.body.items.map((n: Node) => `${n.cloud}/${n.name}`)).toEqual(['last/demo-2']);
+    expect(page3.body.errors).toEqual([]);
+    expect(page3.body.nextCursor).toBeUndefined();
+  });
+});

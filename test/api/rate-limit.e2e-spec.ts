@@ -1,9 +1,11 @@
+import { validateSettings } from '../../src/config/settings.loader';
 import { call, startApp, TestApp } from '../support/app';
 import { expectProblem } from '../support/problem';
 
 const KEY_A = 'rate-key-a-0123456789abcdef';
 const KEY_B = 'rate-key-b-0123456789abcdef';
 const KEY_BIG = 'rate-key-big-0123456789abcd';
+const KEY_DOCS = 'rate-key-docs-0123456789abc';
 
 describe('caller rate limits', () => {
   let t: TestApp;
@@ -17,6 +19,7 @@ describe('caller rate limits', () => {
           { name: 'a', key: KEY_A, scopes: ['read'] },
           { name: 'b', key: KEY_B, scopes: ['read'] },
           { name: 'big', key: KEY_BIG, scopes: ['read'] },
+          { name: 'docs', key: KEY_DOCS, scopes: ['read'] },
         ],
       },
       rateLimit: { max: 5, windowMs: 60_000, perKey: { big: 8 } },
@@ -53,6 +56,26 @@ describe('caller rate limits', () => {
     const big = await Promise.all(Array.from({ length: 10 }, () => get('/api/v1/clouds', KEY_BIG)));
     expect(big.filter((r) => r.status === 200)).toHaveLength(8);
     expect(big.find((r) => r.status === 200)!.headers.get('ratelimit-limit')).toBe('8');
+  });
+
+  it('documents the 429 with its headers on every API operation, and not on the probes', async () => {
+    const spec = (await get('/docs-json', KEY_DOCS)).body;
+    for (const [path, operations] of Object.entries<any>(spec.paths)) {
+      for (const operation of Object.values<any>(operations)) {
+        const limited = operation.responses['429'];
+        if (path.startsWith('/health/')) expect(limited).toBeUndefined();
+        else
+          expect(Object.keys(limited.headers)).toEqual(
+            expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']),
+          );
+      }
+    }
+  });
+
+  it('refuses a per-key limit for a key that does not exist, naming it', () => {
+    expect(() =>
+      validateSettings({ rateLimit: { perKey: { ghost: 5 } }, clouds: { default: { engine: 'dummy' } } }),
+    ).toThrow(/rateLimit\.perKey\.ghost.*names no key of auth\.apiKeys/);
   });
 
   it('never limits the probes', async () => {

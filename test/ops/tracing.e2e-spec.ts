@@ -133,6 +133,14 @@ describe('tracing (OpenTelemetry, spans collected in memory)', () => {
     expect(server.attributes['http.response.status_code']).toBe(400);
   });
 
+  it('does not trace the probes', async () => {
+    for (const path of ['/health/live', '/health/ready', '/health/clouds'])
+      expect((await call(t.url, 'GET', path, undefined, { traceparent: TRACEPARENT })).status).toBe(200);
+    await call(t.url, 'GET', '/api/v1/clouds', undefined, { traceparent: TRACEPARENT });
+    const spans = await spansOf(TRACE_ID);
+    expect(spans.map((s) => s.name)).toEqual(['GET /api/v1/clouds']);
+  });
+
   it('propagates the trace to the cloud: pkgcloud requests carry traceparent', async () => {
     fixture.on({ method: 'GET', path: '/v2/droplets', file: 'digitalocean/droplets-page-2.json' });
     const res = await call(t.url, 'GET', '/api/v1/clouds/do/nodes', undefined, { traceparent: TRACEPARENT });
