@@ -35,6 +35,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Owned by root and read-only to the app's user, so the container runs with a read-only root FS.
 COPY --from=deps /app/node_modules ./node_modules
+# The embedded store's native addon (see .dockerignore): npm ci --ignore-scripts above did not build it.
+COPY node_modules/better-sqlite3/build/Release/better_sqlite3.node ./node_modules/better-sqlite3/build/Release/
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config

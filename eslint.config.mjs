@@ -16,6 +16,7 @@ export default tseslint.config(
       'bench/**',
       'test/container/**/*.js',
       'test/openstack/jest.config.js',
+      'test/exactly-once/jest.postgres.config.js',
     ],
   },
   eslint.configs.recommended,

@@ -10,6 +10,7 @@ import { loggerParams } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { spanExporterModule } from './observability/tracing.service';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { StoreModule } from './store/store.module';
 
 @Module({})
 export class AppModule {
@@ -20,6 +21,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ settings })] }),
         LoggerModule.forRoot(loggerParams(options)),
+        StoreModule,
         CloudModule,
         DriversModule,
         ObservabilityModule,

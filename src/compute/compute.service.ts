@@ -46,6 +46,9 @@ export interface CloudFailure {
   error: CloudError;
 }
 
+/** Most nodes of one cloud the operation watcher reads per pass (ten pages of 1,000). */
+const WATCHED_NODES_PER_CLOUD = 10_000;
+
 const ACTION_CAPABILITY: Record<NodeAction, keyof Capabilities> = { reboot: 'reboot', start: 'start', stop: 'stop' };
 
 /** The v1 use cases over the configured clouds. Knows clouds and drivers, not HTTP. */
@@ -142,16 +145,48 @@ export class ComputeService {
     return { items, failures };
   }
 
+  /** Every node of one cloud (all pages, up to the per-cloud cap), for the operation watcher. */
+  async allNodesOfCloud(name: string): Promise<NodeView[]> {
+    const cloud = this.cloud(name);
+    const nodes: NodeView[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await cloud.call('list nodes', (d) => d.listNodes({ limit: 1000, marker }));
+      nodes.push(...page.items.map((n) => view(cloud, n)));
+      marker = page.next;
+    } while (marker && nodes.length < WATCHED_NODES_PER_CLOUD);
+    return nodes;
+  }
+
   async getNode(name: string, id: string): Promise<NodeView> {
     const cloud = this.cloud(name);
     return view(cloud, await cloud.read('get node', (d) => d.getNode(id)));
   }
 
-  async createNode(name: string, request: CreateNodeRequest): Promise<NodeView> {
+  /**
+   * Creates a node. `recovering`: an earlier attempt with the same client token was cut off after it
+   * may have reached the cloud, so the cloud is first asked for a node carrying that token, and that
+   * node is the answer if there is one (exactly-once across crashes and timeouts).
+   */
+  async createNode(name: string, request: CreateNodeRequest, recovering = false): Promise<NodeView> {
     const cloud = this.cloud(name);
     if (request.userData !== undefined) this.require(cloud, 'userData', 'user data');
     if (request.metadata !== undefined && Object.keys(request.metadata).length)
       this.require(cloud, 'metadata', 'node metadata');
+    const token = request.clientToken;
+    if (recovering && token) {
+      if (!cloud.driver.findNodeByClientToken) {
+        throw this.tag(
+          cloud,
+          new CloudError(
+            'conflict',
+            'an earlier attempt with this Idempotency-Key was cut off, and this cloud cannot be asked whether it created the node: list the nodes, then retry with a new key if there is none',
+          ),
+        );
+      }
+      const found = await cloud.call('find node by client token', (d) => d.findNodeByClientToken!(token, request.name));
+      if (found) return view(cloud, found);
+    }
     return view(cloud, await cloud.call('create node', (d) => d.createNode(request)));
   }
 

@@ -29,9 +29,16 @@ export const cloudSettingsSchema = z
      * at once.
      */
     catalogTtlMs: z.number().int().min(0).max(86_400_000).optional(),
+    /**
+     * How long an operation on this cloud (a create until `running`, a stop until `stopped`) may take
+     * before it fails; absent means DEFAULT_WAIT_TIMEOUT_MS (10 minutes).
+     */
+    waitTimeoutMs: z.number().int().min(1000).max(86_400_000).optional(),
     extraParams: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 600_000;
 
 export const API_KEY_SCOPES = ['read', 'write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -122,6 +129,41 @@ const tracingSchema = z
   })
   .strict();
 
+const stateSchema = z
+  .object({
+    /** The embedded SQLite file (created with its folder if missing); ":memory:" keeps nothing across restarts. */
+    path: z.string().min(1).default('./data/state.db'),
+    /** A PostgreSQL URL (postgres://user:pass@host:port/db or ?host=/socket/dir); when set, `path` is not used. */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  })
+  .strict();
+
+const idempotencySchema = z
+  .object({
+    /** How long an Idempotency-Key is remembered after its first use (IETF httpapi idempotency-key draft). */
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(86_400),
+  })
+  .strict();
+
+const operationsSchema = z
+  .object({
+    /** How often the watcher lists each cloud that has running operations (one listing per cloud per interval). */
+    pollIntervalMs: z.number().int().min(50).max(600_000).default(2_000),
+    /** Upper bound of the interval while a cloud keeps failing (the interval doubles on each failure). */
+    maxPollIntervalMs: z.number().int().min(50).max(3_600_000).default(30_000),
+    /** How long a replica's claim on a running operation lasts without renewal; another replica takes over after it. */
+    leaseMs: z.number().int().min(200).max(600_000).default(30_000),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     auth: authSchema.default(authSchema.parse({})),
@@ -129,6 +171,9 @@ export const settingsSchema = z
     health: healthSchema.default(healthSchema.parse({})),
     rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
     tracing: tracingSchema.default(tracingSchema.parse({})),
+    state: stateSchema.default(stateSchema.parse({})),
+    idempotency: idempotencySchema.default(idempotencySchema.parse({})),
+    operations: operationsSchema.default(operationsSchema.parse({})),
     clouds: z
       .record(z.string(), cloudSettingsSchema)
       .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
@@ -161,3 +206,6 @@ export type HttpSettings = z.infer<typeof httpSchema>;
 export type HealthSettings = z.infer<typeof healthSchema>;
 export type RateLimitSettings = z.infer<typeof rateLimitSchema>;
 export type TracingSettings = z.infer<typeof tracingSchema>;
+export type StateSettings = z.infer<typeof stateSchema>;
+export type IdempotencySettings = z.infer<typeof idempotencySchema>;
+export type OperationsSettings = z.infer<typeof operationsSchema>;

@@ -1,9 +1,15 @@
-import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Inject, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { withTimeout } from '../cloud/driver/with-timeout';
+import { STATE_STORE } from '../store/state-store';
+import type { StateStore } from '../store/state-store';
 import { CloudHealthReportDto } from './cloud-health.dto';
 import { CloudHealthService } from './cloud-health.service';
 import { ReadinessService } from './readiness.service';
+
+/** How long readiness waits for the state store's answer. */
+const STORE_CHECK_MS = 2_000;
 
 /** Probes for Kubernetes. Neither calls a cloud: a cloud being down must not restart or unready pods. */
 @ApiTags('health')
@@ -14,6 +20,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly readiness: ReadinessService,
     private readonly cloudHealth: CloudHealthService,
+    @Inject(STATE_STORE) private readonly store: StateStore,
   ) {}
 
   @Get('live')
@@ -34,9 +41,10 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     operationId: 'getReadiness',
-    summary: 'Readiness: 503 while starting or shutting down',
+    summary: 'Readiness: 503 while starting, shutting down, or while the state store is unreachable',
     description:
-      'For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains. Calls no cloud.',
+      'For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains, and while ' +
+      'the state store (SQLite or PostgreSQL) does not answer a trivial query within 2 s (`details.store`). Calls no cloud.',
     security: [],
   })
   ready() {
@@ -45,6 +53,19 @@ export class HealthController {
         const state = this.readiness.current;
         const check = this.indicators.check('service');
         return state === 'ready' ? check.up({ state }) : check.down({ state });
+      },
+      async () => {
+        const check = this.indicators.check('store');
+        try {
+          await withTimeout(
+            this.store.ping(),
+            STORE_CHECK_MS,
+            () => new Error(`no answer within ${STORE_CHECK_MS} ms`),
+          );
+          return check.up({ dialect: this.store.dialect });
+        } catch (error) {
+          return check.down({ dialect: this.store.dialect, error: `unreachable: ${(error as Error).message}` });
+        }
       },
     ]);
   }

@@ -167,12 +167,14 @@ if ! node "$ROOT/test/container/pod-spec.js" "$WORK/pod" >"$WORK/pod.vars" 2>"$W
 fi
 while IFS='=' read -r key value; do printf -v "$key" '%s' "$value"; done <"$WORK/pod.vars"
 HOST_PORT=$(free_port)
+# The Deployment's emptyDir for the embedded store, owned by the pod's user.
+mkdir -p "$WORK/pod/data" && chown "$RUN_USER" "$WORK/pod/data" && chmod 700 "$WORK/pod/data"
 t0=$(now_ms)
 STARTED+=("$NAME")
 if ! "${RUN[@]}" -d --name "$NAME" --health-interval disable --user "$RUN_USER" \
   --read-only --read-only-tmpfs=false --cap-drop ALL --security-opt no-new-privileges \
   --memory "$MEMORY_LIMIT" --env-file "$WORK/pod/pod.env" \
-  -v "$WORK/pod/config:$CONFIG_MOUNT:ro" -p "127.0.0.1:$HOST_PORT:$CONTAINER_PORT" \
+  -v "$WORK/pod/config:$CONFIG_MOUNT:ro" -v "$WORK/pod/data:/app/data" -p "127.0.0.1:$HOST_PORT:$CONTAINER_PORT" \
   "$IMAGE" >"$WORK/run.log" 2>&1; then
   fail "container starts" "$(tail -5 "$WORK/run.log")"
   finish

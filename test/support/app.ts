@@ -8,9 +8,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The state store tests use unless they name one: TEST_STATE_URL (the PostgreSQL the store suite's
+ * script starts), else a private in-memory SQLite database per app.
+ */
+export function testState(): { path: string } | { url: string } {
+  return process.env.TEST_STATE_URL ? { url: process.env.TEST_STATE_URL } : { path: ':memory:' };
+}
+
 /** Boots the real application on an ephemeral loopback port, with the given settings object. */
 export async function startApp(settings: unknown, options: Omit<CreateAppOptions, 'settings'> = {}): Promise<TestApp> {
-  const app = await createApp({ settings, logger: false, ...options });
+  // Suites that do not configure operations keep the watcher quiet, so their fixture clouds see only
+  // the requests the suite itself causes.
+  const withState =
+    settings && typeof settings === 'object'
+      ? {
+          ...('state' in settings ? {} : { state: testState() }),
+          ...('operations' in settings ? {} : { operations: { pollIntervalMs: 600_000 } }),
+          ...settings,
+        }
+      : settings;
+  const app = await createApp({ settings: withState, logger: false, ...options });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

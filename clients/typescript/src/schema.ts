@@ -59,7 +59,7 @@ export interface paths {
         put?: never;
         /**
          * Create a node
-         * @description Answers at once with the node in `pending`; poll getNode until it is `running`.
+         * @description Answers at once with the node in `pending` and an `Operation-Location`: GET that operation (with `?wait=`) or its events to learn when the node is `running` (or that it failed). Send an `Idempotency-Key` to make retries safe.
          */
         post: operations["createNode"];
         delete?: never;
@@ -84,7 +84,7 @@ export interface paths {
         post?: never;
         /**
          * Destroy a node
-         * @description Some clouds finish the deletion shortly after.
+         * @description Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when.
          */
         delete: operations["destroyNode"];
         options?: never;
@@ -276,6 +276,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operations, newest first, a page at a time */
+        get: operations["listOperations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One operation; with `?wait=N`, answers as soon as it is done or after N seconds (at most 60) */
+        get: operations["getOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/operations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events: the operation now and at each change, until it is done
+         * @description Each event is `event: operation` with the operation as JSON in `data`; the stream ends after the event with `done: true`. A comment line is sent every 15 s to keep proxies from closing it.
+         */
+        get: operations["streamOperationEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -304,8 +358,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: 503 while starting or shutting down
-         * @description For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains. Calls no cloud.
+         * Readiness: 503 while starting, shutting down, or while the state store is unreachable
+         * @description For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains, and while the state store (SQLite or PostgreSQL) does not answer a trivial query within 2 s (`details.store`). Calls no cloud.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -655,6 +709,53 @@ export interface components {
              */
             publicKey: string;
         };
+        OperationDto: {
+            /** @example 0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11 */
+            id: string;
+            /**
+             * @description The operationId of the write that started it.
+             * @enum {string}
+             */
+            kind: "createNode" | "rebootNode" | "startNode" | "stopNode" | "destroyNode";
+            /** @example default */
+            cloud: string;
+            /**
+             * @description The node the operation acts on.
+             * @example node-000004
+             */
+            target: string;
+            /**
+             * @description `succeeded` once the node reached the state the write aims at (`running`; `stopped` for stopNode; gone for destroyNode); `failed` when it reached `error` (or `terminated`) or the cloud's waitTimeoutMs passed.
+             * @enum {string}
+             */
+            state: "running" | "succeeded" | "failed";
+            /** @description true once state is succeeded or failed. */
+            done: boolean;
+            /**
+             * @description The node's state as last seen by the service.
+             * @example pending
+             */
+            nodeState: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When a still-running operation fails as timed out.
+             */
+            deadline: string;
+            /** @description The node, once succeeded (absent for destroyNode). */
+            result?: components["schemas"]["Node"];
+            /** @description Why it failed (RFC 9457 problem). */
+            error?: components["schemas"]["Problem"];
+        };
+        OperationPageDto: {
+            /** @description Newest first. */
+            items: components["schemas"]["OperationDto"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
         /** @description Why the last check of a cloud failed. */
         CloudHealthError: {
             /**
@@ -982,7 +1083,10 @@ export interface operations {
     createNode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1001,13 +1105,21 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description The new node: `/api/v1/clouds/{cloud}/nodes/{nodeId}` (getNode). */
                     Location: string;
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1047,7 +1159,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1077,7 +1193,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. */
+            /**
+             * @description The request names an image, size, location or key pair the cloud does not have.
+             *
+             *     The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request.
+             */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1264,7 +1384,10 @@ export interface operations {
     destroyNode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1278,11 +1401,19 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1322,8 +1453,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1386,7 +1531,10 @@ export interface operations {
     rebootNode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1399,13 +1547,21 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1445,8 +1601,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1519,7 +1689,10 @@ export interface operations {
     startNode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1532,13 +1705,21 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1578,8 +1759,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1652,7 +1847,10 @@ export interface operations {
     stopNode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -1665,13 +1863,21 @@ export interface operations {
             202: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1711,8 +1917,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2394,7 +2614,10 @@ export interface operations {
     importKeyPair: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Cloud name (see listClouds); `default` is the default cloud. */
                 cloud: string;
@@ -2416,7 +2639,11 @@ export interface operations {
                     "application/json": components["schemas"]["KeyPair"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2456,7 +2683,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not possible in the current state (or a name already in use, or quota). */
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2478,6 +2709,16 @@ export interface operations {
             };
             /** @description The request body is not application/json. */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2661,6 +2902,245 @@ export interface operations {
             504: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOperations: {
+        parameters: {
+            query?: {
+                /** @description Only operations on this cloud. */
+                cloud?: string;
+                state?: "running" | "succeeded" | "failed";
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationPageDto"];
+                };
+            };
+            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperation: {
+        parameters: {
+            query?: {
+                /** @description Long-poll: answer as soon as the operation is done, or after this many seconds with it as it is. */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Operation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationDto"];
+                };
+            };
+            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud, or the resource in it, does not exist. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamOperationEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Operation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text/event-stream of `operation` events (data: an Operation). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud, or the resource in it, does not exist. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

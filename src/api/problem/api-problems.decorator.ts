@@ -122,25 +122,35 @@ export function problemExampleComponents(): Record<string, { summary: string; va
  */
 export function ApiProblems(...statuses: number[]) {
   const all = [...new Set([...statuses, 401, 403, 429])].sort((a, b) => a - b);
-  return applyDecorators(
-    ApiExtraModels(ProblemDto),
-    ...all.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status] ?? 'Error',
-        ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
-        content: {
-          [PROBLEM_CONTENT_TYPE]: {
-            schema: { $ref: getSchemaPath(ProblemDto) },
-            examples: Object.fromEntries(
-              Object.keys(CAUSES[status] ?? {}).map((cause) => [
-                cause,
-                { $ref: `#/components/examples/${exampleName(status, cause)}` },
-              ]),
-            ),
-          },
+  return applyDecorators(ApiExtraModels(ProblemDto), ...all.map((status) => problemResponse(status)));
+}
+
+/**
+ * One status documented like ApiProblems does, with more causes: `more` is added to the description
+ * and `extra` to the examples. Replaces an earlier declaration of the same status.
+ */
+export function ApiProblemWith(status: number, more: string, extra: Record<string, Problem>) {
+  return applyDecorators(ApiExtraModels(ProblemDto), problemResponse(status, more, extra));
+}
+
+function problemResponse(status: number, more = '', extra: Record<string, Problem> = {}) {
+  return ApiResponse({
+    status,
+    description: `${DESCRIPTIONS[status] ?? 'Error'}${more ? ` ${more}` : ''}`,
+    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { $ref: getSchemaPath(ProblemDto) },
+        examples: {
+          ...Object.fromEntries(
+            Object.keys(CAUSES[status] ?? {}).map((cause) => [
+              cause,
+              { $ref: `#/components/examples/${exampleName(status, cause)}` },
+            ]),
+          ),
+          ...Object.fromEntries(Object.entries(extra).map(([cause, value]) => [cause, { value }])),
         },
-      }),
-    ),
-  );
+      },
+    },
+  });
 }

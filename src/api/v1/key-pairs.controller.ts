@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Req, 
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ComputeService } from '../../compute/compute.service';
+import { IdempotentWrite } from '../../idempotency/idempotent-write.decorator';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { ImportKeyPairDto, KeyPairDto, KeyPairListDto } from './dto/key-pair.dto';
 import { CloudParams, KeyPairParams } from './dto/params.dto';
@@ -36,6 +37,7 @@ export class KeyPairsController {
     description:
       'The key is checked before the cloud sees it (400 if it is not an OpenSSH public key); 409 if the name is taken.',
   })
+  @IdempotentWrite()
   @ApiCreatedResponse({ type: KeyPairDto })
   @ApiProblems(400, 404, 409, 413, 415, 501, 502, 503, 504)
   importKeyPair(@Param() params: CloudParams, @Body() body: ImportKeyPairDto): Promise<KeyPairDto> {

@@ -3,6 +3,8 @@ import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } fr
 import type { FastifyReply } from 'fastify';
 import { NodeAction } from '../../cloud/driver/compute-driver';
 import { ComputeService } from '../../compute/compute.service';
+import { IdempotencyHold, IdempotentWrite, WRITE_RESPONSE_HEADERS } from '../../idempotency/idempotent-write.decorator';
+import type { KeyHold } from '../../idempotency/idempotency.service';
 import { ApiProblems } from '../problem/api-problems.decorator';
 import { CreateNodeDto } from './dto/create-node.dto';
 import { NodeDto, NodePageDto } from './dto/node.dto';
@@ -39,8 +41,11 @@ export class NodesController {
   @ApiOperation({
     operationId: 'createNode',
     summary: 'Create a node',
-    description: 'Answers at once with the node in `pending`; poll getNode until it is `running`.',
+    description:
+      'Answers at once with the node in `pending` and an `Operation-Location`: GET that operation (with `?wait=`) or its events ' +
+      'to learn when the node is `running` (or that it failed). Send an `Idempotency-Key` to make retries safe.',
   })
+  @IdempotentWrite('createNode')
   @ApiBody({
     type: CreateNodeDto,
     examples: {
@@ -67,6 +72,7 @@ export class NodesController {
         description: 'The new node: `/api/v1/clouds/{cloud}/nodes/{nodeId}` (getNode).',
         schema: { type: 'string', format: 'uri-reference', example: '/api/v1/clouds/default/nodes/node-000004' },
       },
+      ...WRITE_RESPONSE_HEADERS,
     },
   })
   @ApiProblems(400, 404, 409, 413, 415, 422, 501, 502, 503, 504)
@@ -74,8 +80,13 @@ export class NodesController {
     @Param() params: CloudParams,
     @Body() body: CreateNodeDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyHold() hold?: KeyHold,
   ): Promise<NodeDto> {
-    const node = await this.compute.createNode(params.cloud, body);
+    const node = await this.compute.createNode(
+      params.cloud,
+      { ...body, clientToken: hold?.clientToken },
+      hold?.recovering,
+    );
     reply.header('Location', `/api/v1/clouds/${encodeURIComponent(node.cloud)}/nodes/${encodeURIComponent(node.id)}`);
     return node;
   }
@@ -98,9 +109,10 @@ export class NodesController {
   @ApiOperation({
     operationId: 'destroyNode',
     summary: 'Destroy a node',
-    description: 'Some clouds finish the deletion shortly after.',
+    description: 'Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when.',
   })
-  @ApiAcceptedResponse({ description: 'Accepted; the node is gone or going.' })
+  @IdempotentWrite('destroyNode')
+  @ApiAcceptedResponse({ description: 'Accepted; the node is gone or going.', headers: WRITE_RESPONSE_HEADERS })
   @ApiProblems(400, 404, 409, 502, 503, 504)
   async destroyNode(@Param() params: NodeParams): Promise<void> {
     await this.compute.destroyNode(params.cloud, params.nodeId);
@@ -113,7 +125,8 @@ export class NodesController {
     summary: 'Reboot a running node (it shows `rebooting` on clouds that report it)',
     description: 'Answers at once with the node; 409 unless it is running, 501 where the cloud cannot reboot.',
   })
-  @ApiAcceptedResponse({ type: NodeDto })
+  @IdempotentWrite('rebootNode')
+  @ApiAcceptedResponse({ type: NodeDto, headers: WRITE_RESPONSE_HEADERS })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   rebootNode(@Param() params: NodeParams): Promise<NodeDto> {
     return this.act(params, 'reboot');
@@ -126,7 +139,8 @@ export class NodesController {
     summary: 'Start a stopped node (it passes through `starting`)',
     description: 'Answers at once with the node; 409 unless it is stopped, 501 where the cloud cannot start nodes.',
   })
-  @ApiAcceptedResponse({ type: NodeDto })
+  @IdempotentWrite('startNode')
+  @ApiAcceptedResponse({ type: NodeDto, headers: WRITE_RESPONSE_HEADERS })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   startNode(@Param() params: NodeParams): Promise<NodeDto> {
     return this.act(params, 'start');
@@ -139,7 +153,8 @@ export class NodesController {
     summary: 'Stop a running node (it passes through `stopping`)',
     description: 'Answers at once with the node; 409 unless it is running, 501 where the cloud cannot stop nodes.',
   })
-  @ApiAcceptedResponse({ type: NodeDto })
+  @IdempotentWrite('stopNode')
+  @ApiAcceptedResponse({ type: NodeDto, headers: WRITE_RESPONSE_HEADERS })
   @ApiProblems(400, 404, 409, 501, 502, 503, 504)
   stopNode(@Param() params: NodeParams): Promise<NodeDto> {
     return this.act(params, 'stop');

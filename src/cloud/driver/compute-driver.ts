@@ -73,6 +73,12 @@ export interface CreateNodeRequest {
   metadata?: Record<string, string>;
   /** Provider network ids to attach, where the provider has networks. */
   networks?: string[];
+  /**
+   * The service's idempotency mark (derived from the caller's Idempotency-Key), left on the node so a
+   * retry whose first attempt left no record can find it: EC2 ClientToken, OpenStack/Rackspace server
+   * metadata, a DigitalOcean tag. At most 64 characters of [A-Za-z0-9-].
+   */
+  clientToken?: string;
 }
 
 /**
@@ -142,6 +148,12 @@ export interface ComputeDriver {
   listNodes(page: PageRequest): Promise<Page<CloudNode>>;
   getNode(id: string): Promise<CloudNode>;
   createNode(request: CreateNodeRequest): Promise<CloudNode>;
+  /**
+   * The node an earlier createNode marked with this client token, if the cloud has it (`name`, the
+   * create's node name, lets clouds that cannot filter by the mark narrow the search). Drivers
+   * without it cannot confirm a cut-off create; the service then refuses to create again (409).
+   */
+  findNodeByClientToken?(clientToken: string, name?: string): Promise<CloudNode | undefined>;
   nodeAction(id: string, action: NodeAction): Promise<CloudNode>;
   destroyNode(id: string): Promise<void>;
 

@@ -204,6 +204,15 @@ export class AmazonDriver extends PkgcloudDriver {
     return tagged ? node : { ...node, name: request.name, metadata: { ...(request.metadata ?? {}) } };
   }
 
+  /** EC2 keeps the ClientToken of every launch and filters on it (DescribeInstances `client-token`). */
+  async findNodeByClientToken(clientToken: string): Promise<CloudNode | undefined> {
+    const data = await this.request('find node by client token', 'describeInstances', {
+      Filters: [{ Name: 'client-token', Values: [clientToken] }],
+    });
+    const instance = instancesOf(data)[0];
+    return instance ? ec2Node(instance) : undefined;
+  }
+
   protected runInstancesParams(request: CreateNodeRequest): Record<string, unknown> {
     const metadata = request.metadata ?? {};
     const reserved = Object.keys(metadata).find((k) => k === NAME_TAG || k.toLowerCase().startsWith('aws:'));
@@ -222,8 +231,10 @@ export class AmazonDriver extends PkgcloudDriver {
         'EC2 launches a node into one subnet: give at most one network (a subnet id)',
       );
     }
-    // The SDK adds a ClientToken, reused by its retries, so a retried launch cannot start a second instance.
+    // A ClientToken (the service's mark when an Idempotency-Key was sent, else one the SDK makes) is
+    // reused by the SDK's retries, so a retried launch cannot start a second instance.
     return {
+      ...(request.clientToken ? { ClientToken: request.clientToken } : {}),
       ImageId: request.image,
       InstanceType: request.size,
       MinCount: 1,

@@ -117,7 +117,8 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
     const operation = 'create node';
     // Everything that can be refused locally is checked before anything is created.
-    const tags = metadataToTags(request.metadata);
+    // The idempotency mark is a plain tag (no ":"), so it does not show up as metadata.
+    const tags = [...metadataToTags(request.metadata), ...(request.clientToken ? [request.clientToken] : [])];
     if (request.networks && request.networks.length > 1) {
       throw new CloudError('invalid_request', 'a DigitalOcean droplet joins exactly one VPC: give at most one network');
     }
@@ -136,6 +137,18 @@ export class DigitalOceanDriver extends PkgcloudDriver {
     };
     const created = await this.json(operation, { method: 'POST', path: '/v2/droplets', body }, 'droplet');
     return toNode(created.droplet);
+  }
+
+  /** Droplets carrying the mark's tag (GET /v2/droplets?tag_name=); at most one was created with it. */
+  async findNodeByClientToken(clientToken: string): Promise<CloudNode | undefined> {
+    const operation = 'find node by client token';
+    const body = await this.json(
+      operation,
+      { path: '/v2/droplets', qs: { tag_name: clientToken, per_page: 20 } },
+      'droplets',
+    );
+    const droplet = listOf(operation, body.droplets)[0];
+    return droplet ? toNode(droplet) : undefined;
   }
 
   /** Reboot, power_on and power_off are droplet actions; while one runs the node shows it. */

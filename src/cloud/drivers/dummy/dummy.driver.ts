@@ -24,6 +24,13 @@ export interface DummyOptions {
   transitionMs: number;
   /** Simulated latency added to every call, for demos and timeout tests. */
   latencyMs: number;
+  /**
+   * Extra delay of createNode's answer AFTER the node exists: a cloud that accepted a create but
+   * answered too late (to show how a retry with the same Idempotency-Key finds the node).
+   */
+  createAnswerDelayMs?: number;
+  /** Images whose nodes end in `error` instead of `running` (to show failed operations). */
+  failingImages?: string[];
 }
 
 /** Which action is allowed from which state, the state it passes through, and where it settles. */
@@ -35,6 +42,8 @@ const ACTIONS: Record<NodeAction, { from: NodeState; via: NodeState; to: NodeSta
 
 interface StoredNode extends CloudNode {
   timer?: NodeJS.Timeout;
+  /** The create's idempotency mark, kept like a cloud keeps a tag. */
+  clientToken?: string;
 }
 
 /**
@@ -96,9 +105,17 @@ export class DummyDriver implements ComputeDriver {
       );
     }
     const node = this.newNode(request, 'pending');
+    node.clientToken = request.clientToken;
     this.nodes.set(node.id, node);
-    this.settleLater(node, 'running');
+    this.settleLater(node, this.options.failingImages?.includes(request.image) ? 'error' : 'running');
+    if (this.options.createAnswerDelayMs) await sleep(this.options.createAnswerDelayMs, undefined, { ref: false });
     return publicView(node);
+  }
+
+  async findNodeByClientToken(clientToken: string): Promise<CloudNode | undefined> {
+    await this.latency();
+    for (const node of this.nodes.values()) if (node.clientToken === clientToken) return publicView(node);
+    return undefined;
   }
 
   async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
@@ -202,7 +219,7 @@ export class DummyDriver implements ComputeDriver {
 
 /** A copy callers may change freely (explicit, because structuredClone dominated list latency). */
 function publicView(node: StoredNode): CloudNode {
-  const { timer: _timer, ...rest } = node;
+  const { timer: _timer, clientToken: _clientToken, ...rest } = node;
   return {
     ...rest,
     publicIps: [...rest.publicIps],

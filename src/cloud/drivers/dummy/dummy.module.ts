@@ -11,9 +11,11 @@ const options = z
         nodes: z.number().int().min(0).max(100_000).default(0),
         transitionMs: z.number().int().min(0).max(600_000).default(500),
         latencyMs: z.number().int().min(0).max(600_000).default(0),
+        failingImages: z.array(z.string().min(1)).default([]),
+        createAnswerDelayMs: z.number().int().min(0).max(600_000).default(0),
       })
       .strict()
-      .default({ nodes: 0, transitionMs: 500, latencyMs: 0 }),
+      .default({ nodes: 0, transitionMs: 500, latencyMs: 0, failingImages: [], createAnswerDelayMs: 0 }),
   })
   .transform((s): DummyOptions => s.extraParams);
 

@@ -42,6 +42,9 @@ const MAX_PAGES = 1_000;
  * A provider subclass gives only what differs: its identity service (client options, how a failed
  * login reads) and its endpoint (region, which locations it serves).
  */
+/** The server metadata key that carries the create's idempotency mark (CreateNodeRequest.clientToken). */
+export const CLIENT_TOKEN_KEY = 'orchestrator-client-token';
+
 export abstract class NovaDriver extends PkgcloudDriver {
   readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
   /** The region of the compute endpoint in the catalog. */
@@ -156,13 +159,19 @@ export abstract class NovaDriver extends PkgcloudDriver {
   }
 
   /** Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at max_limit). */
-  private async listAll(operation: string, path: string, key: string): Promise<any[]> {
+  private async listAll(
+    operation: string,
+    path: string,
+    key: string,
+    filter: Record<string, string> = {},
+  ): Promise<any[]> {
     const items: any[] = [];
     let marker: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
+      const qs = { ...filter, ...(marker ? { marker } : {}) };
       const body = jsonObject(
         operation,
-        await this.nova(operation, { path, ...(marker ? { qs: { marker } } : {}) }),
+        await this.nova(operation, { path, ...(Object.keys(qs).length ? { qs } : {}) }),
         key,
       );
       const batch: any[] = Array.isArray(body[key]) ? body[key] : [];
@@ -234,6 +243,17 @@ export abstract class NovaDriver extends PkgcloudDriver {
     }
   }
 
+  /**
+   * Nova cannot filter by metadata: the servers with the create's name (Nova's `name` filter is a
+   * regular expression, so the name is anchored and escaped) are read and matched on the mark.
+   */
+  async findNodeByClientToken(clientToken: string, name?: string): Promise<CloudNode | undefined> {
+    const filter: Record<string, string> = name ? { name: `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` } : {};
+    const servers = await this.listAll('find node by client token', 'servers/detail', 'servers', filter);
+    const server = servers.find((s) => s?.metadata?.[CLIENT_TOKEN_KEY] === clientToken);
+    return server ? this.toNode(server) : undefined;
+  }
+
   async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
     if (!this.capabilities[action]) {
       throw new CloudError('unsupported', `${action} of nodes is not supported by this cloud (${this.engine})`);
@@ -253,7 +273,11 @@ export abstract class NovaDriver extends PkgcloudDriver {
   private serverBody(request: CreateNodeRequest): Record<string, unknown> {
     const server: Record<string, unknown> = { name: request.name, imageRef: request.image, flavorRef: request.size };
     if (request.keyName) server.key_name = request.keyName;
-    if (request.metadata && Object.keys(request.metadata).length) server.metadata = request.metadata;
+    const metadata = {
+      ...(request.metadata ?? {}),
+      ...(request.clientToken ? { [CLIENT_TOKEN_KEY]: request.clientToken } : {}),
+    };
+    if (Object.keys(metadata).length) server.metadata = metadata;
     if (request.userData) {
       const encoded = Buffer.from(request.userData, 'utf8').toString('base64');
       if (encoded.length > USER_DATA_MAX) {

@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ProblemDto } from '../../problem/problem.dto';
+import { NodeDto } from './node.dto';
+
+export const OPERATION_KINDS = ['createNode', 'rebootNode', 'startNode', 'stopNode', 'destroyNode'] as const;
+export const OPERATION_STATES = ['running', 'succeeded', 'failed'] as const;
+
+/** A long-running operation (Google AIP-151), started by every accepted write. */
+export class OperationDto {
+  @ApiProperty({ example: '0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11' })
+  id: string;
+  @ApiProperty({ enum: OPERATION_KINDS, description: 'The operationId of the write that started it.' })
+  kind: string;
+  @ApiProperty({ example: 'default' })
+  cloud: string;
+  @ApiProperty({ description: 'The node the operation acts on.', example: 'node-000004' })
+  target: string;
+  @ApiProperty({
+    enum: OPERATION_STATES,
+    description:
+      '`succeeded` once the node reached the state the write aims at (`running`; `stopped` for stopNode; gone for destroyNode); ' +
+      "`failed` when it reached `error` (or `terminated`) or the cloud's waitTimeoutMs passed.",
+  })
+  state: string;
+  @ApiProperty({ description: 'true once state is succeeded or failed.' })
+  done: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The node's state as last seen by the service.",
+    example: 'pending',
+  })
+  nodeState: string | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+  @ApiProperty({ format: 'date-time', description: 'When a still-running operation fails as timed out.' })
+  deadline: string;
+  @ApiPropertyOptional({ type: NodeDto, description: 'The node, once succeeded (absent for destroyNode).' })
+  result?: NodeDto;
+  @ApiPropertyOptional({ type: ProblemDto, description: 'Why it failed (RFC 9457 problem).' })
+  error?: ProblemDto;
+}
+
+export class OperationPageDto {
+  @ApiProperty({ type: [OperationDto], description: 'Newest first.' })
+  items: OperationDto[];
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' })
+  nextCursor?: string;
+}
+
+export class OperationParams {
+  @IsString()
+  @ApiProperty({ description: 'Operation id.' })
+  id: string;
+}
+
+export class GetOperationQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 60,
+    description: 'Long-poll: answer as soon as the operation is done, or after this many seconds with it as it is.',
+  })
+  wait?: number;
+}
+
+export class ListOperationsQuery {
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({ description: 'Only operations on this cloud.' })
+  cloud?: string;
+  @IsOptional()
+  @IsIn(OPERATION_STATES)
+  @ApiPropertyOptional({ enum: OPERATION_STATES })
+  state?: (typeof OPERATION_STATES)[number];
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  limit?: number;
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  cursor?: string;
+}

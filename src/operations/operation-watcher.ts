@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { CloudError } from '../cloud/driver/cloud-error';
+import { ComputeService, NodeView } from '../compute/compute.service';
+import type { OperationsSettings, Settings } from '../config/settings.schema';
+import { REPLICA_ID } from '../store/store.module';
+import { STATE_STORE } from '../store/state-store';
+import type { OperationRecord, StateStore } from '../store/state-store';
+import { decide, timeoutProblem } from './operation-outcome';
+import { OperationsService } from './operations.service';
+
+/** Most running operations one replica holds at a time. */
+const CLAIM_LIMIT = 1_000;
+
+interface CloudPacing {
+  /** Not before this time (epoch ms). */
+  nextPollAt: number;
+  intervalMs: number;
+  lastError?: string;
+}
+
+/**
+ * Finishes running operations on the service side. Each tick it claims (or renews its lease on) the
+ * running operations that are its own or whose replica stopped renewing, then lists each cloud that
+ * has any ONCE (all pages) and decides every operation of that cloud from that one listing, so the
+ * load on a cloud does not grow with the number of waiting operations. A cloud whose listing fails
+ * is polled with exponential backoff (doubling up to maxPollIntervalMs); deadlines still apply.
+ */
+@Injectable()
+export class OperationWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Operations');
+  private readonly settings: OperationsSettings;
+  private readonly pacing = new Map<string, CloudPacing>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @Inject(STATE_STORE) private readonly store: StateStore,
+    @Inject(REPLICA_ID) private readonly replica: string,
+    private readonly compute: ComputeService,
+    private readonly operations: OperationsService,
+    @Inject(ConfigService) config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<Settings>('settings').operations;
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass; exposed for tests that drive the watcher step by step. */
+  async tick(now = Date.now()): Promise<void> {
+    const ops = await this.store.claimOperations(this.replica, now + this.settings.leaseMs, now, CLAIM_LIMIT);
+    const byCloud = new Map<string, OperationRecord[]>();
+    for (const op of ops) byCloud.set(op.cloud, [...(byCloud.get(op.cloud) ?? []), op]);
+    await Promise.all([...byCloud].map(([cloud, cloudOps]) => this.pollCloud(cloud, cloudOps, now)));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((error: unknown) => this.logger.warn(`watcher pass failed: ${(error as Error).message}`))
+        .finally(() => this.schedule(this.settings.pollIntervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async pollCloud(cloud: string, ops: OperationRecord[], now: number): Promise<void> {
+    const pacing = this.pacing.get(cloud) ?? { nextPollAt: 0, intervalMs: this.settings.pollIntervalMs };
+    this.pacing.set(cloud, pacing);
+    if (now < pacing.nextPollAt) {
+      await Promise.all(ops.filter((op) => now >= op.deadline).map((op) => this.timeOut(op, pacing.lastError)));
+      return;
+    }
+    let nodes: Map<string, NodeView>;
+    try {
+      nodes = new Map((await this.compute.allNodesOfCloud(cloud)).map((n) => [n.id, n]));
+      pacing.intervalMs = this.settings.pollIntervalMs;
+      pacing.lastError = undefined;
+      pacing.nextPollAt = now + pacing.intervalMs;
+    } catch (error) {
+      pacing.intervalMs = Math.min(pacing.intervalMs * 2, this.settings.maxPollIntervalMs);
+      pacing.nextPollAt = Date.now() + pacing.intervalMs;
+      pacing.lastError = CloudError.is(error) ? error.message : 'the cloud could not be listed';
+      await Promise.all(ops.filter((op) => now >= op.deadline).map((op) => this.timeOut(op, pacing.lastError)));
+      return;
+    }
+    await Promise.all(ops.map((op) => this.apply(op, nodes.get(op.target), now)));
+  }
+
+  private async apply(op: OperationRecord, node: NodeView | undefined, now: number): Promise<void> {
+    const outcome = decide(op, node, now);
+    if (outcome.state === 'running' && outcome.nodeState === op.nodeState) return;
+    const changed = await this.store.updateOperation(op.id, this.replica, {
+      state: outcome.state,
+      nodeState: outcome.nodeState,
+      ...(outcome.state === 'succeeded' && outcome.result ? { result: JSON.stringify(outcome.result) } : {}),
+      ...(outcome.state === 'failed' ? { error: JSON.stringify(outcome.error) } : {}),
+      updatedAt: Date.now(),
+    });
+    if (changed) this.operations.announce(op.id);
+  }
+
+  private async timeOut(op: OperationRecord, lastError?: string): Promise<void> {
+    const changed = await this.store.updateOperation(op.id, this.replica, {
+      state: 'failed',
+      error: JSON.stringify(timeoutProblem(op, op.nodeState, lastError)),
+      updatedAt: Date.now(),
+    });
+    if (changed) this.operations.announce(op.id);
+  }
+}

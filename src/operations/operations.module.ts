@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ComputeModule } from '../compute/compute.module';
+import { OperationWatcher } from './operation-watcher';
+import { OperationsService } from './operations.service';
+
+@Module({
+  imports: [ComputeModule],
+  providers: [OperationsService, OperationWatcher],
+  exports: [OperationsService, OperationWatcher],
+})
+export class OperationsModule {}

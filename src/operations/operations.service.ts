@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, on } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProblemException } from '../api/problem/problem.exception';
+import { DEFAULT_WAIT_TIMEOUT_MS, Settings } from '../config/settings.schema';
+import { STATE_STORE } from '../store/state-store';
+import type { OperationKind, OperationRecord, OperationState, StateStore } from '../store/state-store';
+import { operationView, OperationView } from './operation-view';
+
+/** Longest `?wait=` a caller may ask for, in seconds. */
+export const MAX_WAIT_SECONDS = 60;
+/** While waiting, the store is re-read this often too: another replica may finish the operation. */
+const REREAD_MS = 1_000;
+
+export interface OperationPage {
+  items: OperationView[];
+  nextCursor?: string;
+}
+
+/**
+ * Operations (Google AIP-151): every accepted write starts one; the watcher finishes it. This service
+ * creates, reads, lists and waits for them; changes made in this process are announced at once,
+ * changes made by another replica are seen within REREAD_MS.
+ */
+@Injectable()
+export class OperationsService {
+  private readonly changes = new EventEmitter();
+  private readonly settings: Settings;
+
+  constructor(
+    @Inject(STATE_STORE) private readonly store: StateStore,
+    @Inject(ConfigService) config: ConfigService,
+  ) {
+    this.settings = config.getOrThrow<Settings>('settings');
+    this.changes.setMaxListeners(0);
+  }
+
+  /** A new running operation (not yet stored: it is stored with the answer, in one transaction). */
+  start(kind: OperationKind, cloud: string, target: string, nodeState: string | null): OperationRecord {
+    const now = Date.now();
+    const wait = this.settings.clouds[cloud]?.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    return {
+      id: randomUUID(),
+      kind,
+      cloud,
+      target,
+      state: 'running',
+      createdAt: now,
+      updatedAt: now,
+      deadline: now + wait,
+      nodeState,
+      result: null,
+      error: null,
+    };
+  }
+
+  async get(id: string): Promise<OperationView> {
+    return operationView(await this.record(id));
+  }
+
+  async list(query: {
+    cloud?: string;
+    state?: OperationState;
+    limit: number;
+    cursor?: string;
+  }): Promise<OperationPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.store.listOperations({
+      cloud: query.cloud,
+      state: query.state,
+      limit: query.limit + 1,
+      after,
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(operationView),
+      ...(rows.length > query.limit ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}),
+    };
+  }
+
+  /** The operation once done, or as it is after `seconds` (long polling). */
+  async wait(id: string, seconds: number, signal?: AbortSignal): Promise<OperationView> {
+    const until = Date.now() + Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
+    let op = await this.record(id);
+    while (op.state === 'running' && Date.now() < until && !signal?.aborted) {
+      await this.nextChange(id, Math.min(REREAD_MS, until - Date.now()), signal);
+      op = await this.record(id);
+    }
+    return operationView(op);
+  }
+
+  /** Every new version of the operation, the current one first, until it is done. */
+  async *watch(id: string, signal: AbortSignal): AsyncGenerator<OperationView> {
+    let op = await this.record(id);
+    yield operationView(op);
+    while (op.state === 'running' && !signal.aborted) {
+      await this.nextChange(id, REREAD_MS, signal);
+      const next = await this.record(id);
+      if (next.updatedAt !== op.updatedAt || next.state !== op.state) yield operationView(next);
+      op = next;
+    }
+  }
+
+  /** Called by the watcher after it changed an operation. */
+  announce(id: string): void {
+    this.changes.emit(id);
+  }
+
+  private async nextChange(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await Promise.race([
+        on(this.changes, id, { signal: stop.signal })
+          .next()
+          .catch(() => undefined),
+        sleep(Math.max(0, timeoutMs), undefined, { signal: stop.signal }).catch(() => undefined),
+      ]);
+    } finally {
+      stop.abort();
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  private async record(id: string): Promise<OperationRecord> {
+    const op = await this.store.getOperation(id);
+    if (!op) throw new ProblemException(404, `operation ${id} not found`);
+    return op;
+  }
+}
+
+function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw new ProblemException(400, 'cursor is not one this service issued (pass nextCursor unchanged)');
+}

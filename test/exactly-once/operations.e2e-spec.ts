@@ -1,0 +1,180 @@
+/**
+ * Operations (AIP-151) over HTTP on the dummy cloud: every accepted write starts one; the watcher
+ * finishes it (succeeded, failed on `error`, failed on timeout); ?wait long-polls; /events streams.
+ * Runs on a SQLite file, and on PostgreSQL under test/exactly-once/run-postgres.sh.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudRegistry } from '../../src/cloud/cloud-registry';
+import { OperationWatcher } from '../../src/operations/operation-watcher';
+import { call, startApp, TestApp } from '../support/app';
+import { expectProblem } from '../support/problem';
+import { storeUnderTest } from './store-under-test';
+
+const store = storeUnderTest();
+
+describe(`operations (dummy cloud, ${store.label})`, () => {
+  let t: TestApp;
+  const run = randomUUID().slice(0, 8);
+  const api = (method: string, path: string, body?: unknown) => call(t.url, method, `/api/v1${path}`, body);
+  const create = (cloud: string, suffix: string, image = 'img-debian-12') =>
+    api('POST', `/clouds/${cloud}/nodes`, { name: `ops-${run}-${suffix}`, image, size: 'small' });
+
+  beforeAll(async () => {
+    t = await startApp({
+      state: store.state,
+      rateLimit: { enabled: false },
+      operations: { pollIntervalMs: 100, leaseMs: 5_000 },
+      clouds: {
+        default: { engine: 'dummy', extraParams: { transitionMs: 300, failingImages: ['img-windows-2022'] } },
+        stuck: { engine: 'dummy', waitTimeoutMs: 1_000, extraParams: { transitionMs: 600_000 } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    store.cleanup();
+  });
+
+  it('a create answers 202 with Operation-Location; the operation succeeds with the running node', async () => {
+    const created = await create('default', 'ok');
+    expect(created.status).toBe(202);
+    const location = created.headers.get('operation-location')!;
+    const op = await call(t.url, 'GET', location);
+    expect(op.status).toBe(200);
+    expect(op.body).toMatchObject({
+      kind: 'createNode',
+      cloud: 'default',
+      target: created.body.id,
+      state: 'running',
+      done: false,
+      nodeState: 'pending',
+    });
+    expect(op.body.id).toBe(location.split('/').pop());
+    const done = await call(t.url, 'GET', `${location}?wait=30`);
+    expect(done.body).toMatchObject({ state: 'succeeded', done: true, nodeState: 'running' });
+    expect(done.body.result).toMatchObject({ id: created.body.id, state: 'running', name: `ops-${run}-ok` });
+    expect(done.body.error).toBeUndefined();
+    expect(Date.parse(done.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(done.body.createdAt));
+  });
+
+  it('fails the operation with a problem when the node reaches `error`', async () => {
+    const created = await create('default', 'broken', 'img-windows-2022');
+    const done = await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=30`);
+    expect(done.body).toMatchObject({ state: 'failed', done: true, nodeState: 'error' });
+    expect(done.body.error).toMatchObject({
+      type: 'urn:cloud-orchestrator:problem:node-failed',
+      status: 502,
+      cloud: 'default',
+      detail: expect.stringContaining(`node ${created.body.id} is error`),
+    });
+    expect(done.body.result).toBeUndefined();
+  });
+
+  it("fails the operation as timed out after the cloud's waitTimeoutMs, never a silent hang", async () => {
+    const created = await create('stuck', 'slow');
+    const done = await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=30`);
+    expect(done.body).toMatchObject({ state: 'failed', done: true, cloud: 'stuck', nodeState: 'pending' });
+    expect(done.body.error).toMatchObject({ type: 'urn:cloud-orchestrator:problem:operation-timeout', status: 504 });
+    expect(done.body.error.detail).toMatch(/did not reach running within 1 s \(last seen pending\)/);
+    expect(Date.parse(done.body.deadline) - Date.parse(done.body.createdAt)).toBe(1_000);
+  });
+
+  it('?wait returns the running operation when the time is up, and refuses more than 60 s', async () => {
+    const created = await create('stuck', 'wait');
+    const location = created.headers.get('operation-location')!;
+    const waited = await call(t.url, 'GET', `${location}?wait=0`);
+    expect(waited.body.state).toBe('running');
+    expectProblem(await call(t.url, 'GET', `${location}?wait=61`), 400, /wait/);
+    expectProblem(await call(t.url, 'GET', `${location}?wait=soon`), 400, /wait/);
+  });
+
+  it('streams progress as server-sent events until done', async () => {
+    const created = await create('default', 'sse');
+    const response = await fetch(`${t.url}${created.headers.get('operation-location')}/events`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await response.text(); // the server ends the stream once the operation is done
+    const events = text
+      .split('\n\n')
+      .filter((block) => block.startsWith('event: operation'))
+      .map((block) =>
+        JSON.parse(
+          block
+            .split('\n')
+            .find((l) => l.startsWith('data: '))!
+            .slice(6),
+        ),
+      );
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[0]).toMatchObject({ state: 'running', done: false });
+    expect(events[events.length - 1]).toMatchObject({ state: 'succeeded', done: true, nodeState: 'running' });
+    expect(events.slice(0, -1).every((e) => !e.done)).toBe(true);
+  });
+
+  it('stop, start, reboot and destroy start operations that finish at their own target state', async () => {
+    const created = await create('default', 'lifecycle');
+    const id = created.body.id;
+    await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=30`);
+    const step = async (method: string, path: string, kind: string, nodeState: string) => {
+      const answer = await api(method, `/clouds/default/nodes/${id}${path}`);
+      expect(answer.status).toBe(202);
+      const done = await call(t.url, 'GET', `${answer.headers.get('operation-location')}?wait=30`);
+      expect(done.body).toMatchObject({ kind, state: 'succeeded', target: id, nodeState });
+      return done.body;
+    };
+    expect((await step('POST', '/actions/stop', 'stopNode', 'stopped')).result.state).toBe('stopped');
+    await step('POST', '/actions/start', 'startNode', 'running');
+    await step('POST', '/actions/reboot', 'rebootNode', 'running');
+    expect((await step('DELETE', '', 'destroyNode', 'gone')).result).toBeUndefined();
+  });
+
+  it('lists operations newest first, filtered by cloud and state, a page at a time', async () => {
+    const page1 = await api('GET', '/operations?cloud=stuck&limit=1');
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toHaveLength(1);
+    expect(page1.body.items[0].cloud).toBe('stuck');
+    const page2 = await api('GET', `/operations?cloud=stuck&limit=1&cursor=${page1.body.nextCursor}`);
+    expect(page2.body.items).toHaveLength(1);
+    expect(page2.body.items[0].id).not.toBe(page1.body.items[0].id);
+    expect(Date.parse(page2.body.items[0].createdAt)).toBeLessThanOrEqual(Date.parse(page1.body.items[0].createdAt));
+    const failed = await api('GET', '/operations?state=failed&limit=1000');
+    expect(failed.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(failed.body.items.every((o: any) => o.state === 'failed' && o.done)).toBe(true);
+    expectProblem(await api('GET', '/operations?state=sleeping'), 400, /state/);
+    expectProblem(await api('GET', '/operations?cursor=garbage'), 400, /cursor/);
+    expectProblem(await api('GET', `/operations/${randomUUID()}`), 404, /not found/);
+  });
+
+  it('the watcher lists each cloud once per pass, however many operations wait, and never GETs nodes one by one', async () => {
+    // An app of its own whose watcher only runs when told, so no background pass is counted.
+    const quiet = await startApp({
+      state: { path: ':memory:' },
+      operations: { pollIntervalMs: 600_000 },
+      clouds: { default: { engine: 'dummy', waitTimeoutMs: 1_000, extraParams: { transitionMs: 600_000 } } },
+    });
+    try {
+      const watcher = quiet.app.get(OperationWatcher);
+      const driver = quiet.app.get(CloudRegistry).get('default')!.driver;
+      const created = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          call(quiet.url, 'POST', '/api/v1/clouds/default/nodes', {
+            name: `ops-${run}-batch-${i}`,
+            image: 'img-debian-12',
+            size: 'small',
+          }),
+        ),
+      );
+      const list = jest.spyOn(driver, 'listNodes');
+      const get = jest.spyOn(driver, 'getNode');
+      await watcher.tick(Date.now() + 60_000); // one pass, as if a minute had passed: every operation is decided
+      expect(list).toHaveBeenCalledTimes(1);
+      expect(get).not.toHaveBeenCalled();
+      for (const c of created) {
+        const op = await call(quiet.url, 'GET', c.headers.get('operation-location')!);
+        expect(op.body).toMatchObject({ state: 'failed', error: { status: 504 } });
+      }
+    } finally {
+      await quiet.close();
+    }
+  });
+});
