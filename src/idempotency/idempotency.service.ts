@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
-import { ProblemException } from '../api/problem/problem.exception';
-import { problemType } from '../api/problem/problem';
 import type { Settings } from '../config/settings.schema';
 import { REPLICA_ID } from '../store/store.module';
+import { KeyInFlightProblem, keyReused } from './idempotency-problems';
 import { STATE_STORE } from '../store/state-store';
 import type { OperationRecord, StateStore, StoredResponse } from '../store/state-store';
 
@@ -19,17 +18,6 @@ export interface KeyHold {
 }
 
 export type KeyDecision = { hold: KeyHold } | { replay: StoredResponse };
-
-/** 409: the first request with this key is still running (or its replica died less than a lease ago). */
-export class KeyInFlightProblem extends ProblemException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      409,
-      `a request with this Idempotency-Key is still being processed; retry after ${retryAfterSeconds} s to get its answer`,
-      { type: problemType('idempotency-key-in-flight'), title: 'Request with this Idempotency-Key in progress' },
-    );
-  }
-}
 
 /** Expired keys are deleted this often. */
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -103,11 +91,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
       case 'replay':
         return { replay: result.response };
       case 'mismatch':
-        throw new ProblemException(
-          422,
-          'this Idempotency-Key was already used for a different request (another body, path or method); use a new key',
-          { type: problemType('idempotency-key-reused'), title: 'Idempotency-Key reused for a different request' },
-        );
+        throw keyReused();
       case 'in_flight': {
         const retryAfter = Math.max(1, Math.ceil((result.leaseUntil - now) / 1000));
         throw new KeyInFlightProblem(retryAfter);

@@ -1,7 +1,6 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { ApiProblemWith } from '../api/problem/api-problems.decorator';
-import { problemForStatus, problemType } from '../api/problem/problem';
+import { ApiWriteProblems } from '../api/problem/api-problems.decorator';
 import type { OperationKind } from '../store/state-store';
 import type { KeyHold } from './idempotency.service';
 import { IdempotentWriteInterceptor, RequestWithHold, WRITE_KIND } from './idempotent-write.interceptor';
@@ -38,31 +37,7 @@ export function IdempotentWrite(kind?: OperationKind) {
         'For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another.',
       schema: { type: 'string', minLength: 1, maxLength: 257 },
     }),
-    ApiProblemWith(400, 'Or a malformed Idempotency-Key header.', {
-      'idempotency-key-malformed': problemForStatus(400, 'the Idempotency-Key must be at most 255 characters'),
-    }),
-    ApiProblemWith(
-      409,
-      `Or (type \`${problemType('idempotency-key-in-flight')}\`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.`,
-      {
-        'idempotency-key-in-flight': problemForStatus(
-          409,
-          'a request with this Idempotency-Key is still being processed; retry after 35 s to get its answer',
-          { type: problemType('idempotency-key-in-flight'), title: 'Request with this Idempotency-Key in progress' },
-        ),
-      },
-    ),
-    ApiProblemWith(
-      422,
-      `Or (type \`${problemType('idempotency-key-reused')}\`) this Idempotency-Key was already used for a different request.`,
-      {
-        'idempotency-key-reused': problemForStatus(
-          422,
-          'this Idempotency-Key was already used for a different request (another body, path or method); use a new key',
-          { type: problemType('idempotency-key-reused'), title: 'Idempotency-Key reused for a different request' },
-        ),
-      },
-    ),
+    ApiWriteProblems(),
   );
 }
 

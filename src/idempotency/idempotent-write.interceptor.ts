@@ -9,7 +9,8 @@ import { operationPath } from '../operations/operation-view';
 import { OperationsService } from '../operations/operations.service';
 import type { OperationKind, OperationRecord, StoredResponse } from '../store/state-store';
 import { parseIdempotencyKey } from './idempotency-key';
-import { IdempotencyService, KeyHold, KeyInFlightProblem } from './idempotency.service';
+import { keyMalformed, KeyInFlightProblem } from './idempotency-problems';
+import { IdempotencyService, KeyHold } from './idempotency.service';
 
 export const WRITE_KIND = 'cloud-orchestrator:write-kind';
 /** Where @HttpCode keeps its status (Nest's HTTP_CODE_METADATA, not exported from the package root). */
@@ -103,7 +104,7 @@ export class IdempotentWriteInterceptor implements NestInterceptor {
   ): Promise<KeyHold | { replay: StoredResponse } | undefined> {
     const parsed = parseIdempotencyKey(request.headers['idempotency-key']);
     if (!parsed) return undefined;
-    if (!parsed.ok) throw new ProblemException(400, parsed.reason);
+    if (!parsed.ok) throw keyMalformed(parsed.reason);
     try {
       const decision = await this.idempotency.claim({
         caller: request.raw.apiKeyName ?? 'anonymous',

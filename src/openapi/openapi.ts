@@ -9,6 +9,10 @@ const TAGS: Array<[string, string]> = [
   ['nodes', 'Nodes (virtual machines): list, create, read, reboot, start, stop and destroy, per cloud or across all.'],
   ['catalog', 'What a node can be made of in one cloud: images, sizes and locations.'],
   ['key-pairs', 'SSH key pairs a cloud injects into new nodes: list, import an OpenSSH public key, delete.'],
+  [
+    'operations',
+    'Long-running operations (Google AIP-151) started by every accepted write: read one (optionally waiting), list them, or stream one as server-sent events.',
+  ],
   ['health', 'Probes for Kubernetes and a per-cloud health report; always open, never call a cloud.'],
 ];
 

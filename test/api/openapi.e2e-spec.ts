@@ -292,6 +292,67 @@ describe('OpenAPI document: documented problems are the ones the service sends',
         ),
     },
     {
+      name: 'a malformed Idempotency-Key',
+      operationId: 'createNode',
+      status: 400,
+      type: 'idempotency-key-malformed',
+      send: () =>
+        call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'x', image: 'img-debian-12', size: 'small' },
+          { ...auth(WRITE_KEY), 'idempotency-key': `"${'k'.repeat(256)}"` },
+        ),
+    },
+    {
+      name: 'an Idempotency-Key reused for another body',
+      operationId: 'createNode',
+      status: 422,
+      type: 'idempotency-key-reused',
+      send: async () => {
+        const headers = { ...auth(WRITE_KEY), 'idempotency-key': '"openapi-reused-key"' };
+        await call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'k1', image: 'img-debian-12', size: 'small' },
+          headers,
+        );
+        return call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'k2', image: 'img-debian-12', size: 'small' },
+          headers,
+        );
+      },
+    },
+    {
+      name: 'an Idempotency-Key still in flight',
+      operationId: 'createNode',
+      status: 409,
+      type: 'idempotency-key-in-flight',
+      header: 'retry-after',
+      send: async () => {
+        fixture.on({
+          method: 'POST',
+          path: '/v2/droplets',
+          times: 1,
+          delayMs: 250,
+          status: 202,
+          file: 'digitalocean/droplet-created.json',
+        });
+        const headers = { ...auth(WRITE_KEY), 'idempotency-key': '"openapi-in-flight-key"' };
+        const body = { name: 'in-flight', image: 'ubuntu-24-04-x64', size: 's-1vcpu-1gb' };
+        const first = call(t.url, 'POST', '/api/v1/clouds/do/nodes', body, headers);
+        await new Promise((r) => setTimeout(r, 50));
+        const second = await call(t.url, 'POST', '/api/v1/clouds/do/nodes', body, headers);
+        await first;
+        return second;
+      },
+    },
+    {
       name: 'a capability the cloud lacks',
       operationId: 'stopNode',
       status: 501,

@@ -10,6 +10,7 @@ import { opensshPublicKey } from '../support/keys';
 import { storeUnderTest } from './store-under-test';
 
 const store = storeUnderTest();
+jest.setTimeout(60_000);
 
 describe(`Idempotency-Key (dummy cloud, ${store.label})`, () => {
   let t: TestApp;

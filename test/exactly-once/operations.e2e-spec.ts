@@ -11,6 +11,7 @@ import { expectProblem } from '../support/problem';
 import { storeUnderTest } from './store-under-test';
 
 const store = storeUnderTest();
+jest.setTimeout(60_000);
 
 describe(`operations (dummy cloud, ${store.label})`, () => {
   let t: TestApp;

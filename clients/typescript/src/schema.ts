@@ -283,7 +283,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Operations, newest first, a page at a time */
+        /**
+         * Operations, newest first, a page at a time
+         * @description Filter by `cloud` and `state`; pass `nextCursor` as `cursor` for the next page. Operations are kept in the state store.
+         */
         get: operations["listOperations"];
         put?: never;
         post?: never;
@@ -300,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One operation; with `?wait=N`, answers as soon as it is done or after N seconds (at most 60) */
+        /**
+         * One operation; with `?wait=N`, answers as soon as it is done or after N seconds (at most 60)
+         * @description An operation is `running` until the node reaches the state its write aims at (`succeeded`, with the node in `result`) or reaches `error`/`terminated` or the cloud's waitTimeoutMs (`failed`, with a problem in `error`).
+         */
         get: operations["getOperation"];
         put?: never;
         post?: never;
@@ -709,7 +715,8 @@ export interface components {
              */
             publicKey: string;
         };
-        OperationDto: {
+        /** @description A long-running operation (Google AIP-151) started by an accepted write. */
+        Operation: {
             /** @example 0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11 */
             id: string;
             /**
@@ -750,9 +757,10 @@ export interface components {
             /** @description Why it failed (RFC 9457 problem). */
             error?: components["schemas"]["Problem"];
         };
-        OperationPageDto: {
+        /** @description One page of operations, newest first. */
+        OperationPage: {
             /** @description Newest first. */
-            items: components["schemas"]["OperationDto"][];
+            items: components["schemas"]["Operation"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
         };
@@ -1162,7 +1170,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1196,7 +1204,7 @@ export interface operations {
             /**
              * @description The request names an image, size, location or key pair the cloud does not have.
              *
-             *     The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request.
+             *     The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request.
              */
             422: {
                 headers: {
@@ -1456,7 +1464,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1467,7 +1475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1604,7 +1612,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1615,7 +1623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1762,7 +1770,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1773,7 +1781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1920,7 +1928,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1931,7 +1939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2686,7 +2694,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or (type `urn:cloud-orchestrator:problem:idempotency-key-in-flight`) a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -2717,7 +2725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or (type `urn:cloud-orchestrator:problem:idempotency-key-reused`) this Idempotency-Key was already used for a different request. */
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2932,7 +2940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationPageDto"];
+                    "application/json": components["schemas"]["OperationPage"];
                 };
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
@@ -3006,7 +3014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OperationDto"];
+                    "application/json": components["schemas"]["Operation"];
                 };
             };
             /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */

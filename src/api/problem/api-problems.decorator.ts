@@ -5,6 +5,7 @@ import { PROBLEM_CONTENT_TYPE, Problem } from './problem';
 import { ProblemDto } from './problem.dto';
 import { ProblemException } from './problem.exception';
 import { toProblem } from './to-problem';
+import { keyMalformed, KeyInFlightProblem, keyReused } from '../../idempotency/idempotency-problems';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.',
@@ -95,9 +96,24 @@ const CAUSES: Record<number, Record<string, () => unknown>> = {
   504: { timeout: () => inCloud('lab', new CloudError('timeout', 'list nodes: no answer within 30000 ms')) },
 };
 
+/** More causes of a non-idempotent write (Idempotency-Key), documented only on those (ApiWriteProblems). */
+const WRITE_CAUSES: Record<number, Record<string, () => unknown>> = {
+  400: { idempotencyKeyMalformed: () => keyMalformed('the Idempotency-Key must be at most 255 characters') },
+  409: { idempotencyKeyInFlight: () => new KeyInFlightProblem(35) },
+  422: { idempotencyKeyReused: () => keyReused() },
+};
+
+const WRITE_DESCRIPTIONS: Record<number, string> = {
+  400: 'Or a malformed Idempotency-Key header.',
+  409: 'Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.',
+  422: 'Or this Idempotency-Key was already used for a different request.',
+};
+
+const causesOf = (status: number) => ({ ...(CAUSES[status] ?? {}), ...(WRITE_CAUSES[status] ?? {}) });
+
 /** The documented examples for one status, keyed by cause; what the service sends for each. */
 export function problemExamples(status: number): Record<string, Problem> {
-  return Object.fromEntries(Object.entries(CAUSES[status] ?? {}).map(([cause, make]) => [cause, toProblem(make())]));
+  return Object.fromEntries(Object.entries(causesOf(status)).map(([cause, make]) => [cause, toProblem(make())]));
 }
 
 /** The name of one example under components.examples, e.g. `504-timeout`. */
@@ -106,7 +122,7 @@ const exampleName = (status: number, cause: string) => `${status}-${cause}`;
 /** Every problem example, for components.examples (operations refer to them by name). */
 export function problemExampleComponents(): Record<string, { summary: string; value: Problem }> {
   return Object.fromEntries(
-    Object.keys(CAUSES).flatMap((status) =>
+    Object.keys({ ...CAUSES, ...WRITE_CAUSES }).flatMap((status) =>
       Object.entries(problemExamples(Number(status))).map(([cause, value]) => [
         exampleName(Number(status), cause),
         { summary: `${value.title} (${value.type})`, value },
@@ -126,30 +142,29 @@ export function ApiProblems(...statuses: number[]) {
 }
 
 /**
- * One status documented like ApiProblems does, with more causes: `more` is added to the description
- * and `extra` to the examples. Replaces an earlier declaration of the same status.
+ * The statuses an Idempotency-Key adds to a non-idempotent write (400, 409, 422), each with the
+ * general causes and the key's own. Replaces earlier declarations of those statuses.
  */
-export function ApiProblemWith(status: number, more: string, extra: Record<string, Problem>) {
-  return applyDecorators(ApiExtraModels(ProblemDto), problemResponse(status, more, extra));
+export function ApiWriteProblems() {
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    ...Object.keys(WRITE_CAUSES).map((status) => problemResponse(Number(status), true)),
+  );
 }
 
-function problemResponse(status: number, more = '', extra: Record<string, Problem> = {}) {
+function problemResponse(status: number, write = false) {
+  const causes = write ? causesOf(status) : (CAUSES[status] ?? {});
+  const more = write ? ` ${WRITE_DESCRIPTIONS[status]}` : '';
   return ApiResponse({
     status,
-    description: `${DESCRIPTIONS[status] ?? 'Error'}${more ? ` ${more}` : ''}`,
+    description: `${DESCRIPTIONS[status] ?? 'Error'}${more}`,
     ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
     content: {
       [PROBLEM_CONTENT_TYPE]: {
         schema: { $ref: getSchemaPath(ProblemDto) },
-        examples: {
-          ...Object.fromEntries(
-            Object.keys(CAUSES[status] ?? {}).map((cause) => [
-              cause,
-              { $ref: `#/components/examples/${exampleName(status, cause)}` },
-            ]),
-          ),
-          ...Object.fromEntries(Object.entries(extra).map(([cause, value]) => [cause, { value }])),
-        },
+        examples: Object.fromEntries(
+          Object.keys(causes).map((cause) => [cause, { $ref: `#/components/examples/${exampleName(status, cause)}` }]),
+        ),
       },
     },
   });

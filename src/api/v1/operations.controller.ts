@@ -19,7 +19,12 @@ export class OperationsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ operationId: 'listOperations', summary: 'Operations, newest first, a page at a time' })
+  @ApiOperation({
+    operationId: 'listOperations',
+    summary: 'Operations, newest first, a page at a time',
+    description:
+      'Filter by `cloud` and `state`; pass `nextCursor` as `cursor` for the next page. Operations are kept in the state store.',
+  })
   @ApiOkResponse({ type: OperationPageDto })
   @ApiProblems(400)
   listOperations(@Query() query: ListOperationsQuery): Promise<OperationPageDto> {
@@ -31,6 +36,9 @@ export class OperationsController {
   @ApiOperation({
     operationId: 'getOperation',
     summary: 'One operation; with `?wait=N`, answers as soon as it is done or after N seconds (at most 60)',
+    description:
+      'An operation is `running` until the node reaches the state its write aims at (`succeeded`, with the node in `result`) ' +
+      "or reaches `error`/`terminated` or the cloud's waitTimeoutMs (`failed`, with a problem in `error`).",
   })
   @ApiOkResponse({ type: OperationDto })
   @ApiProblems(400, 404)

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ProblemDto } from '../../problem/problem.dto';
@@ -8,6 +8,10 @@ export const OPERATION_KINDS = ['createNode', 'rebootNode', 'startNode', 'stopNo
 export const OPERATION_STATES = ['running', 'succeeded', 'failed'] as const;
 
 /** A long-running operation (Google AIP-151), started by every accepted write. */
+@ApiSchema({
+  name: 'Operation',
+  description: 'A long-running operation (Google AIP-151) started by an accepted write.',
+})
 export class OperationDto {
   @ApiProperty({ example: '0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11' })
   id: string;
@@ -45,6 +49,7 @@ export class OperationDto {
   error?: ProblemDto;
 }
 
+@ApiSchema({ name: 'OperationPage', description: 'One page of operations, newest first.' })
 export class OperationPageDto {
   @ApiProperty({ type: [OperationDto], description: 'Newest first.' })
   items: OperationDto[];
