@@ -15,6 +15,7 @@ import { loadSettings, LoadOptions, validateSettings } from './config/settings.l
 import type { Settings } from './config/settings.schema';
 import { registerAccessLog } from './observability/access-log';
 import { FrameworkAtDebugLogger } from './observability/framework-log-level';
+import { ProbeFastPath } from './health/probe-fast-path';
 import { ReadinessService } from './health/readiness.service';
 import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
@@ -41,7 +42,10 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const settings: Settings =
     options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
+  const probes = new ProbeFastPath();
   const adapter = new FastifyAdapter({
+    // Kubernetes probes are answered before routing (see ProbeFastPath).
+    serverFactory: probes.serverFactory,
     ...problemFrameworkOptions,
     bodyLimit: settings.http.bodyLimitBytes,
     // On close, drop idle keep-alive sockets at once; sockets with a request in flight finish it first.
@@ -68,6 +72,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = adapter.getInstance();
   const metrics = app.get(MetricsService);
   const readiness = app.get(ReadinessService);
+  probes.attach(fastify, readiness);
   // First, so every later hook (and a refusal by one) runs inside the request's span.
   const tracer = app.get(TracingService).tracer;
   if (tracer) registerRequestTracing(fastify, tracer);

@@ -1,0 +1,77 @@
+import { ReadinessService } from '../../src/health/readiness.service';
+import { startApp, TestApp } from '../support/app';
+
+/**
+ * Probes answered before routing must be indistinguishable from the routed HealthController's
+ * answers: status, headers and body. The routed path is the one counted in the HTTP metrics, which
+ * shows which of the two answered.
+ */
+describe('probe fast path (/health/live, /health/ready)', () => {
+  let t: TestApp;
+
+  const probe = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${t.url}${path}`, { headers });
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as any };
+  };
+  /** Routed answers so far for a route, from the Prometheus histogram. */
+  const routed = async (route: string) => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('http_request_duration_seconds_count{') && l.includes(`route="${route}"`))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  };
+  /** What may differ between two answers: the per-request id and date, and the uptime's second. */
+  const comparable = (a: { status: number; headers: Record<string, string>; body: any }) => {
+    const { 'x-request-id': _id, date: _date, ...headers } = a.headers;
+    const body = JSON.parse(JSON.stringify(a.body).replace(/"uptimeSeconds":\d+/g, '"uptimeSeconds":0'));
+    return { status: a.status, headers, body };
+  };
+
+  beforeAll(async () => {
+    t = await startApp({ clouds: { default: { engine: 'dummy' } } });
+  });
+  afterAll(() => t.close());
+
+  it.each(['/health/live', '/health/ready'])('%s: the fast answer equals the routed one', async (path) => {
+    const first = await probe(path); // routed: the fast path learns its headers from it
+    expect(first.status).toBe(200);
+    const before = await routed(path);
+    const fast = await Promise.all(Array.from({ length: 5 }, () => probe(path)));
+    expect(await routed(path)).toBe(before); // none of these went through the router
+    for (const answer of fast) expect(comparable(answer)).toEqual(comparable(first));
+    expect(first.headers['content-security-policy']).toBeDefined();
+    expect(first.headers['x-content-type-options']).toBe('nosniff');
+    expect(fast[0].body.status).toBe('ok');
+  });
+
+  it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
+    await probe('/health/live');
+    expect((await probe('/health/live', { 'X-Request-Id': 'probe-42' })).headers['x-request-id']).toBe('probe-42');
+    expect((await probe('/health/live', { 'X-Request-Id': 'bad id' })).headers['x-request-id']).toMatch(
+      /^[0-9a-f-]{36}$/,
+    );
+  });
+
+  it('leaves anything else to the router: HEAD, query strings, CORS requests', async () => {
+    const before = await routed('/health/live');
+    expect((await fetch(`${t.url}/health/live`, { method: 'HEAD' })).status).toBe(200);
+    expect((await probe('/health/live?verbose=1')).status).toBe(200);
+    expect((await probe('/health/live', { Origin: 'https://example.com' })).status).toBe(200);
+    expect(await routed('/health/live')).toBe(before + 3);
+  });
+
+  it('readiness goes 503 with the terminus report the moment shutdown begins', async () => {
+    await probe('/health/ready');
+    t.app.get(ReadinessService).markStopping();
+    const stopping = await probe('/health/ready');
+    expect(stopping.status).toBe(503);
+    expect(stopping.body).toEqual({
+      status: 'error',
+      info: {},
+      error: { service: { status: 'down', state: 'stopping' } },
+      details: { service: { status: 'down', state: 'stopping' } },
+    });
+    expect((await probe('/health/live')).status).toBe(200);
+  });
+});
