@@ -47,4 +47,6 @@ EXPOSE 3000
 # the file references as ${VAR}. Liveness only: it must not depend on any cloud.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# A 4 MiB young generation (V8 grows it to 16 MiB per semi-space and keeps it even when idle): about
+# 25 MiB less resident memory, for about 10 % more GC time under full load (see README, Performance).
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

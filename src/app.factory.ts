@@ -1,12 +1,12 @@
-import helmet from '@fastify/helmet';
 import type { IncomingMessage } from 'node:http';
-import { BadRequestException, ValidationError, ValidationPipe, VersioningType } from '@nestjs/common';
+import { BadRequestException, ValidationError, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { registerCallerSignal } from './api/caller-signal.hook';
 import { problemFrameworkOptions, registerJsonDepthLimit } from './api/framework-errors';
 import { registerJsonOnly } from './api/json-only.hook';
+import { RememberingValidationPipe } from './api/remembering-validation.pipe';
 import { parseQueryString } from './api/query-string';
 import { ProblemException } from './api/problem/problem.exception';
 import { ProblemFilter } from './api/problem/problem.filter';
@@ -25,7 +25,7 @@ import { registerRequestTracing } from './observability/request-tracing';
 import { TracingService } from './observability/tracing.service';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { registerAuth } from './security/auth.hook';
-import { securityHeaders } from './security/security-headers';
+import { registerSecurityHeaders, securityHeaders } from './security/security-headers';
 import { registerRateLimit } from './api/rate-limit/rate-limit';
 
 export interface CreateAppOptions {
@@ -96,7 +96,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerJsonDepthLimit(fastify);
   registerCallerSignal(fastify);
   await registerRateLimit(app, settings.rateLimit);
-  await app.register(helmet, securityHeaders(settings.http.tlsTerminated));
+  registerSecurityHeaders(fastify, securityHeaders(settings.http.tlsTerminated));
   if (settings.http.corsOrigins.length)
     app.enableCors({ origin: settings.http.corsOrigins, exposedHeaders: ['Location', 'X-Request-Id', 'Retry-After'] });
 
@@ -104,7 +104,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new RememberingValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

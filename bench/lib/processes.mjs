@@ -34,8 +34,14 @@ export function freePort() {
   });
 }
 
+/** The Node flags of the production command (package.json's start:prod, which the Dockerfile mirrors). */
+export function productionFlags() {
+  const command = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['start:prod'];
+  return command.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /**
- * Starts `node dist/main.js` with settings written as its only config file (JSON is YAML). Resolves
+ * Starts `node dist/main.js` with the production command's flags with settings written as its only config file (JSON is YAML). Resolves
  * once /health/ready answers 200, with the time that took (spawn to ready) and a stop() that sends
  * SIGTERM to this child only.
  */
@@ -44,7 +50,7 @@ export async function startService({ port: wanted, settings, env = {}, nodeArgs 
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
   writeFileSync(join(dir, 'default.yaml'), JSON.stringify(settings));
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+  const child = spawn(process.execPath, [...productionFlags(), ...nodeArgs, 'dist/main.js'], {
     cwd: root,
     env: {
       ...process.env,

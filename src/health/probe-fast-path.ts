@@ -78,7 +78,13 @@ export class ProbeFastPath {
     } else {
       body = this.live();
     }
-    res.writeHead(200, [...headers, 'x-request-id', requestIdFor(req), 'content-length', String(Buffer.byteLength(body))]);
+    res.writeHead(200, [
+      ...headers,
+      'x-request-id',
+      requestIdFor(req),
+      'content-length',
+      String(Buffer.byteLength(body)),
+    ]);
     res.end(body);
     return true;
   }
