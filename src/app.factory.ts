@@ -44,7 +44,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
   const probes = new ProbeFastPath();
   const adapter = new FastifyAdapter({
-    // Kubernetes probes are answered before routing (see ProbeFastPath).
+    // Liveness probes are answered before routing (see ProbeFastPath).
     serverFactory: probes.serverFactory,
     ...problemFrameworkOptions,
     bodyLimit: settings.http.bodyLimitBytes,
