@@ -65,6 +65,10 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
   };
   const sent = (method: string, path: string | RegExp) => fixture.received(method, path);
   const computeRequests = () => fixture.requests.filter((r) => r.path !== '/v2.0/tokens');
+  const limitAndMarker = (r: RecordedRequest) => {
+    const { limit, marker } = Object.fromEntries(r.query);
+    return marker === undefined ? { limit } : { limit, marker };
+  };
 
   beforeAll(async () => {
     fixture = await FixtureServer.start();
@@ -149,8 +153,13 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     expect(login.json).toEqual({ auth: { 'RAX-KSKEY:apiKeyCredentials': { username: 'jdoe', apiKey: API_KEY } } });
     const list = bootRequests.find((r) => r.path === `${IAD}/servers/detail`)!;
     expect(list.headers['x-auth-token']).toBe(TOKEN_ID);
-    // The health check lists one node, asking one more to know whether there are others.
-    expect(Object.fromEntries(list.query)).toEqual({ limit: '2' });
+    // The health check lists one node, asking one more to know whether there are others, in the
+    // walk's order (creation time, then uuid, newest first).
+    expect(Object.fromEntries(list.query)).toEqual({ limit: '2', sort_key: 'uuid', sort_dir: 'desc' });
+    expect([list.query.getAll('sort_key'), list.query.getAll('sort_dir')]).toEqual([
+      ['created_at', 'uuid'],
+      ['desc', 'desc'],
+    ]);
     expect(bootRequests.indexOf(login)).toBeLessThan(bootRequests.indexOf(list));
   });
 
@@ -190,11 +199,11 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
         imageId: 'c6d30d06-9c0c-4bf5-8e3e-1d9a0b8a1f6b',
         sizeId: 'general1-1',
         locationId: 'IAD',
-        createdAt: '2024-02-10T10:12:01.000Z',
+        createdAt: '2024-02-12T10:12:01.000Z',
         metadata: { team: 'web', env: 'prod' },
         extra: expect.objectContaining({ status: 'ACTIVE', keyName: 'deploy' }),
       });
-      expect(sent('GET', `${IAD}/servers/detail`).map((r) => Object.fromEntries(r.query))).toEqual([
+      expect(sent('GET', `${IAD}/servers/detail`).map(limitAndMarker)).toEqual([
         { limit: '1001' },
         { limit: '999', marker: SECOND_ID },
       ]);
@@ -209,7 +218,7 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
       expect(second.body.items.map((n: any) => [n.name, n.state])).toEqual([['batch-1', 'stopped']]);
       expect(second.body.nextCursor).toBeUndefined();
       // One more than the page is asked for, so the cursor is given only when Nova has more.
-      expect(sent('GET', `${IAD}/servers/detail`).map((r) => Object.fromEntries(r.query))).toEqual([
+      expect(sent('GET', `${IAD}/servers/detail`).map(limitAndMarker)).toEqual([
         { limit: '3' },
         { limit: '1', marker: SECOND_ID },
         { limit: '3', marker: SECOND_ID },

@@ -326,6 +326,68 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     await waitGoneFromNova(ids);
   });
 
+  it('walks a live cloud page by page while nodes are created and deleted: every long-lived node exactly once (fault kind: cursors)', async () => {
+    // Interleaved: a long-lived node, then two doomed ones, four times; all ACTIVE before the walk.
+    const names = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? `walk-L${i}` : `walk-D${i}`));
+    const made: Array<{ name: string; id: string }> = [];
+    for (const name of names) {
+      const res = await create(name);
+      expect(res.status).toBe(202);
+      made.push({ name, id: res.body.id });
+    }
+    await waitFor(
+      async () => (await Promise.all(made.map((m) => nova.server(m.id)))).every((s) => s?.status === 'ACTIVE'),
+      60_000,
+      200,
+    );
+    const longLived = made.filter((m) => m.name.includes('-L')).map((m) => m.id);
+    const doomed = new Set(made.filter((m) => m.name.includes('-D')).map((m) => m.id));
+    const createdDuring: string[] = [];
+    // And, as in the report: four more right before the walk, still building when it starts.
+    for (let i = 0; i < 4; i++) {
+      const res = await create(`walk-B${i}`);
+      expect(res.status).toBe(202);
+      createdDuring.push(res.body.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let cursorNodeDeleted = 0;
+    let pages = 0;
+    do {
+      const res = await lab('GET', `/nodes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status).toBe(200);
+      const page: string[] = res.body.items.map((n: any) => n.id);
+      seen.push(...page);
+      cursor = res.body.nextCursor;
+      pages++;
+      // Between pages, like other users of the cloud: delete a doomed node of ours (the one the cursor
+      // ends at whenever it is one), and create a node (still building when the next page is read).
+      const last = page[page.length - 1];
+      const victim = last && doomed.has(last) ? last : [...doomed].find((id) => !seen.includes(id));
+      if (victim) {
+        doomed.delete(victim);
+        if (victim === last) cursorNodeDeleted++;
+        expect((await nova.request('DELETE', `/servers/${victim}`)).status).toBe(204);
+        await waitGoneFromNova([victim]);
+      }
+      if (createdDuring.length < 8) {
+        const res = await create(`walk-N${createdDuring.length}`);
+        expect(res.status).toBe(202);
+        createdDuring.push(res.body.id);
+      }
+    } while (cursor && pages < 500);
+    expect(cursor).toBeUndefined();
+    // The premise: the cursor's own node was deleted under the walk at least once.
+    expect(cursorNodeDeleted).toBeGreaterThanOrEqual(1);
+    for (const id of longLived) expect(seen.filter((s) => s === id)).toEqual([id]);
+    // Nothing, of ours or anyone's, twice.
+    expect(seen.filter((id, i) => seen.indexOf(id) !== i)).toEqual([]);
+
+    const ours = [...longLived, ...doomed, ...createdDuring];
+    await Promise.all(ours.map((id) => nova.request('DELETE', `/servers/${id}`)));
+    await waitGoneFromNova(ours, 60_000);
+  });
+
   it('refuses unknown flavors, images, key pairs and networks with 422, creating nothing in Nova', async () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['bad-flavor', { size: 'no-such-flavor' }, /flavor/i],

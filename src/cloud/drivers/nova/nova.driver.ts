@@ -18,6 +18,7 @@ import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
 import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
 import { novaError } from './nova-errors';
 import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
+import { decodeNovaCursor, encodeNovaCursor, isAfter, isMarkerNotFound, WALK_SORT } from './nova-cursor';
 import { novaActionBody } from './nova-state';
 import { novaNameQuery } from './nova-filters';
 
@@ -30,6 +31,8 @@ const RELOGIN_BACKOFF_MS = 1_000;
 const RELOGIN_BACKOFF_MAX_MS = 60_000;
 /** Bounds a walk over Nova's pages (marker loops, runaway listings). */
 const MAX_PAGES = 1_000;
+/** Times a walk starts over when Nova forgets its marker, before it gives up. */
+const MAX_RESTARTS = 3;
 
 /**
  * Every cloud that speaks Nova's v2.1 API (servers, flavors, images through Nova's proxy, key pairs,
@@ -158,29 +161,45 @@ export abstract class NovaDriver extends PkgcloudDriver {
     return response;
   }
 
-  /** Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at max_limit). */
+  /**
+   * Every item of a Nova collection, following its `<key>_links` next links (Nova caps pages at
+   * max_limit). When Nova no longer knows a marker (the item was deleted during the walk) the walk
+   * starts again and keeps each item once.
+   */
   private async listAll(
     operation: string,
     path: string,
     key: string,
     filter: Record<string, string> = {},
   ): Promise<any[]> {
-    const items: any[] = [];
+    const items = new Map<string, any>();
     let marker: string | undefined;
+    let restarts = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       const qs = { ...filter, ...(marker ? { marker } : {}) };
-      const body = jsonObject(
-        operation,
-        await this.nova(operation, { path, ...(Object.keys(qs).length ? { qs } : {}) }),
-        key,
-      );
+      let body: Record<string, any>;
+      try {
+        body = jsonObject(
+          operation,
+          await this.nova(operation, { path, ...(Object.keys(qs).length ? { qs } : {}) }),
+          key,
+        );
+      } catch (error) {
+        if (!marker || restarts === MAX_RESTARTS || !isMarkerNotFound(error)) throw error;
+        restarts++;
+        marker = undefined;
+        continue;
+      }
       const batch: any[] = Array.isArray(body[key]) ? body[key] : [];
-      items.push(...batch);
+      for (const item of batch) {
+        const id = String(item?.id ?? item?.keypair?.name ?? item?.name);
+        if (!items.has(id)) items.set(id, item);
+      }
       const next = nextMarker(body[`${key}_links`]);
       if (!next || !batch.length || next === marker) break;
       marker = next;
     }
-    return items;
+    return [...items.values()];
   }
 
   protected toNode(server: any): CloudNode {
@@ -190,29 +209,48 @@ export abstract class NovaDriver extends PkgcloudDriver {
   // ---- nodes ---------------------------------------------------------------------------------
 
   /**
-   * Walks Nova's pages (each capped at its max_limit) until `limit` nodes are found. One more than
-   * needed is asked for, so `next` is set only when Nova really has more. A node seen twice (Nova
-   * can repeat a server that is still building across pages) is kept once.
+   * Walks Nova's pages (each capped at its max_limit) until `limit` nodes are found, sorted on keys
+   * that never change (WALK_SORT) so that a place in the walk holds while servers come and go. One
+   * more than needed is asked for, so `next` is set only when Nova has more. The cursor names the
+   * last node handed out by its sort keys (see NovaCursor): when Nova no longer knows that node as a
+   * marker (deleted, "marker [x] not found") the walk starts again from Nova's first page, and
+   * whatever is not after the cursor (repeats, nodes created since, a building server Nova lists
+   * twice) is skipped. So every node that exists throughout a walk is listed exactly once.
    */
   async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
+    const cursor = decodeNovaCursor(page.marker);
     const nodes: CloudNode[] = [];
     const seen = new Set<string>();
-    let marker = page.marker;
+    let last: unknown;
+    let marker = cursor?.id;
+    let restarts = 0;
     const name = novaNameQuery(page.filter); // a hint: the service checks every node (see PageRequest)
     for (let round = 0; round < MAX_PAGES; round++) {
       const want = page.limit - nodes.length;
-      const qs: Record<string, string | number> = {
-        limit: want + 1,
-        ...(marker ? { marker } : {}),
-        ...(name ? { name } : {}),
-      };
-      const body = jsonObject('list nodes', await this.nova('list nodes', { path: 'servers/detail', qs }), 'servers');
+      const qs = { ...WALK_SORT, limit: want + 1, ...(marker ? { marker } : {}), ...(name ? { name } : {}) };
+      let body: Record<string, any>;
+      try {
+        body = jsonObject('list nodes', await this.nova('list nodes', { path: 'servers/detail', qs }), 'servers');
+      } catch (error) {
+        if (!marker || restarts === MAX_RESTARTS || !isMarkerNotFound(error)) throw error;
+        if (!cursor?.at) {
+          throw new CloudError(
+            'invalid_request',
+            'list nodes: the node this cursor ended at is gone and the cursor is too old to resume from: start the listing again',
+          );
+        }
+        restarts++;
+        marker = undefined;
+        continue;
+      }
       const servers: any[] = Array.isArray(body.servers) ? body.servers : [];
       for (const server of servers) {
-        if (seen.has(String(server.id))) continue;
-        if (nodes.length === page.limit) return { items: nodes, next: nodes[nodes.length - 1].id };
-        seen.add(String(server.id));
+        const id = String(server?.id);
+        if (seen.has(id) || !isAfter(server, cursor)) continue;
+        if (nodes.length === page.limit) return { items: nodes, next: encodeNovaCursor(last as object) };
+        seen.add(id);
         nodes.push(this.toNode(server));
+        last = server;
       }
       const next = nextMarker(body.servers_links);
       if (!servers.length || !next) break;

@@ -266,13 +266,29 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
   });
 
   describe('listing nodes across Nova pages (max_limit 5)', () => {
-    const all = Array.from({ length: 12 }, (_, i) => server(`s-${String(i + 1).padStart(2, '0')}`));
-    /** Nova's paging: at most 5 per page, a next link when the page is full. */
+    /** s-01 (oldest) .. s-12 (newest), one second apart. */
+    const make = (n: number) =>
+      server(`s-${String(n).padStart(2, '0')}`, { created: new Date(Date.UTC(2026, 10, 25, 16, 0, n)).toISOString() });
+    let live: ReturnType<typeof server>[];
+    /** What a marker Nova no longer knows gets: Nova's 400, or (as a real Nova did) a walk from the start. */
+    let lostMarker: 'badRequest' | 'fromStart';
+    /** Nova's paging: the walk's sort (created_at, uuid; newest first), at most 5 per page, a next link when full. */
     const novaPage = (req: RecordedRequest) => {
+      expect([req.query.getAll('sort_key'), req.query.getAll('sort_dir')]).toEqual([
+        ['created_at', 'uuid'],
+        ['desc', 'desc'],
+      ]);
+      const sorted = [...live].sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
       const limit = Math.min(Number(req.query.get('limit') ?? 1000), 5);
       const marker = req.query.get('marker');
-      const start = marker ? all.findIndex((s) => s.id === marker) + 1 : 0;
-      const servers = all.slice(start, start + limit);
+      let start = 0;
+      if (marker) {
+        start = sorted.findIndex((s) => s.id === marker) + 1;
+        if (start === 0 && lostMarker === 'badRequest') {
+          return { badRequest: { code: 400, message: `marker [${marker}] not found` } };
+        }
+      }
+      const servers = sorted.slice(start, start + limit);
       const last = servers[servers.length - 1];
       return {
         servers,
@@ -281,32 +297,54 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
           : {}),
       };
     };
+    const ids = (page: { items: { id: string }[] }) => page.items.map((n) => n.id);
+    const newest = (...n: number[]) => n.map((i) => `s-${String(i).padStart(2, '0')}`);
 
     beforeEach(() => {
+      live = Array.from({ length: 12 }, (_, i) => make(i + 1));
+      lostMarker = 'badRequest';
       issueTokens(1);
-      fx.on({ method: 'GET', path: '/v2.1/servers/detail', body: novaPage });
+      fx.on({
+        method: 'GET',
+        path: '/v2.1/servers/detail',
+        status: 200,
+        body: novaPage,
+      });
+      fx.on({
+        method: 'GET',
+        path: '/v2.1/servers/detail',
+        // The same route, answering 400 where Nova would.
+        when: (req) => {
+          const marker = req.query.get('marker');
+          return lostMarker === 'badRequest' && !!marker && !live.some((s) => s.id === marker);
+        },
+        status: 400,
+        body: novaPage,
+      });
     });
 
     it('follows markers until the page is full and says where to go on', async () => {
       const first = await driver.listNodes({ limit: 7 });
-      expect(first.items.map((n) => n.id)).toEqual(all.slice(0, 7).map((s) => s.id));
-      expect(first.next).toBe('s-07');
-      expect(fx.received('GET', '/v2.1/servers/detail').map((r) => Object.fromEntries(r.query))).toEqual([
-        { limit: '8' },
-        { limit: '3', marker: 's-05' },
+      expect(ids(first)).toEqual(newest(12, 11, 10, 9, 8, 7, 6));
+      expect(JSON.parse(first.next!)).toEqual({ id: 's-06', at: '2026-11-25T16:00:06.000Z' });
+      expect(
+        fx.received('GET', '/v2.1/servers/detail').map((r) => [r.query.get('limit'), r.query.get('marker')]),
+      ).toEqual([
+        ['8', null],
+        ['3', 's-08'],
       ]);
-
       const second = await driver.listNodes({ limit: 7, marker: first.next });
-      expect(second.items.map((n) => n.id)).toEqual(all.slice(7).map((s) => s.id));
+      expect(ids(second)).toEqual(newest(5, 4, 3, 2, 1));
       expect(second.next).toBeUndefined();
       fx.assertClean();
     });
 
     it('has no next on the last page even when it ends exactly on a Nova page boundary', async () => {
-      const page = await driver.listNodes({ limit: 1000, marker: 's-02' });
+      const first = await driver.listNodes({ limit: 2 });
+      const page = await driver.listNodes({ limit: 1000, marker: first.next });
       expect(page.items).toHaveLength(10);
       expect(page.next).toBeUndefined();
-      const exact = await driver.listNodes({ limit: 10, marker: 's-02' });
+      const exact = await driver.listNodes({ limit: 10, marker: first.next });
       expect([exact.items.length, exact.next]).toEqual([10, undefined]);
     });
 
@@ -314,13 +352,79 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       fx.on({
         method: 'GET',
         path: '/v2.1/servers/detail',
-        when: (req) => req.query.get('marker') === 's-05',
+        when: (req) => req.query.get('marker') === 's-08',
         times: 1,
-        body: { servers: [all[4], all[5]] },
+        body: { servers: [live[7], live[6]] },
       });
       const page = await driver.listNodes({ limit: 1000 });
-      expect(page.items.map((n) => n.id)).toEqual(['s-01', 's-02', 's-03', 's-04', 's-05', 's-06']);
+      expect(ids(page)).toEqual(newest(12, 11, 10, 9, 8, 7));
     });
+
+    it.each(['badRequest', 'fromStart'] as const)(
+      'goes on after the cursor when its node was deleted (Nova answers the lost marker with %s) (fault kind: a cursor the service issued is refused)',
+      async (answer) => {
+        lostMarker = answer;
+        const first = await driver.listNodes({ limit: 4 });
+        expect(ids(first)).toEqual(newest(12, 11, 10, 9));
+        // Between the pages: the cursor's node and one further on are deleted, two are created.
+        live = live.filter((s) => !['s-09', 's-05'].includes(s.id));
+        live.push(make(13), make(14));
+        const rest: string[] = [];
+        let next = first.next;
+        while (next) {
+          const page = await driver.listNodes({ limit: 4, marker: next });
+          rest.push(...ids(page));
+          next = page.next;
+        }
+        // Every node that existed throughout, exactly once; nothing the first page gave again.
+        expect(rest).toEqual(newest(8, 7, 6, 4, 3, 2, 1));
+        fx.assertClean();
+      },
+    );
+
+    it('resumes a cursor of the older form (a bare server id) while that server exists', async () => {
+      const page = await driver.listNodes({ limit: 3, marker: 's-05' });
+      expect(ids(page)).toEqual(newest(4, 3, 2));
+    });
+  });
+
+  it('lists every image once when one is deleted during the walk (Nova forgets the marker)', async () => {
+    issueTokens(1);
+    const images = Array.from({ length: 7 }, (_, i) => ({ id: `img-${i + 1}`, name: `image ${i + 1}` }));
+    let deleted = false;
+    fx.on({
+      method: 'GET',
+      path: '/v2.1/images/detail',
+      body: (req: RecordedRequest) => {
+        const marker = req.query.get('marker');
+        const start = marker ? images.findIndex((i) => i.id === marker) + 1 : 0;
+        const batch = images.slice(start, start + 5);
+        if (!deleted && !marker) {
+          // The last image of this page (the next marker) is deleted before the next page is read.
+          deleted = true;
+          images.splice(4, 1);
+        }
+        return {
+          images: batch,
+          ...(batch.length === 5 ? { images_links: [{ rel: 'next', href: `x?marker=${batch[4].id}` }] } : {}),
+        };
+      },
+    });
+    fx.on({
+      method: 'GET',
+      path: '/v2.1/images/detail',
+      when: (req) => req.query.get('marker') === 'img-5' && deleted,
+      status: 400,
+      body: { badRequest: { code: 400, message: 'marker [img-5] not found' } },
+    });
+    const listed = (await driver.listImages()).map((i) => i.id);
+    expect(listed).toEqual(['img-1', 'img-2', 'img-3', 'img-4', 'img-5', 'img-6', 'img-7']);
+    expect(fx.received('GET', '/v2.1/images/detail').map((r) => r.query.get('marker'))).toEqual([
+      null,
+      'img-5',
+      null,
+      'img-6',
+    ]);
   });
 
   it('creates with the body Nova 2.1 wants and returns the state Nova reports', async () => {

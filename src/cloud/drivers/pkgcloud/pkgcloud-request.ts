@@ -8,7 +8,8 @@ export interface ProviderRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Relative to the client's base URL (pkgcloud's `_getUrl`). */
   path: string;
-  qs?: Record<string, string | number>;
+  /** Query parameters; an array repeats its key (`sort_key=a&sort_key=b`), as OpenStack APIs read it. */
+  qs?: Record<string, string | number | string[]>;
   body?: unknown;
 }
 

@@ -74,6 +74,9 @@ export abstract class PkgcloudDriver implements ComputeDriver {
         // http: endpoint would get the https agent and fail ("Protocol "http:" not supported").
         const uri = String(req.uri ?? urlOf(client, req));
         req.agent = uri.startsWith('http:') ? agents.http : agents.https;
+        // request's default array form is `key[0]=a`; node's querystring repeats the key, as
+        // OpenStack reads it (sort_key=created_at&sort_key=uuid).
+        if (req.qs && Object.values(req.qs as object).some(Array.isArray)) req.useQuerystring = true;
         // W3C traceparent of the request being served (a no-op when tracing is off), so the cloud's
         // own logs and traces can be joined with ours.
         req.headers = req.headers ?? {};
