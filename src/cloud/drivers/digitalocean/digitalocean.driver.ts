@@ -46,6 +46,9 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   // Metadata is stored as `key:value` tags (see digitalocean-mapping.ts); power actions and regions exist.
   override readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
 
+  /** The last import queued per key-pair name (see importKeyPair). */
+  private readonly importing = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly options: DigitalOceanOptions,
     settings: PkgcloudDriverSettings,
@@ -188,28 +191,59 @@ export class DigitalOceanDriver extends PkgcloudDriver {
     return (await this.all('list key pairs', '/v2/account/keys', 'ssh_keys')).map(toKeyPair);
   }
 
-  /** DigitalOcean allows one name twice; v1 names key pairs uniquely, so a taken name is a conflict. */
-  override async importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+  /**
+   * DigitalOcean allows one name twice; v1 names key pairs uniquely, so a taken name is a conflict.
+   * Imports of one name are queued one after the other in this process, so the check sees the
+   * previous import; an import racing another process (a second replica) is found by listing again
+   * after the create: of the keys with the name, the oldest (lowest id) stays and a newer one of ours
+   * is deleted again, so every import but one ends in 409 whoever sent it.
+   */
+  override importKeyPair(name: string, publicKey: string): Promise<CloudKeyPair> {
+    const previous = this.importing.get(name) ?? Promise.resolve();
+    const mine = previous.catch(() => undefined).then(() => this.importOnce(name, publicKey));
+    const tail = mine.catch(() => undefined);
+    this.importing.set(name, tail);
+    void tail.then(() => {
+      if (this.importing.get(name) === tail) this.importing.delete(name);
+    });
+    return mine;
+  }
+
+  private async importOnce(name: string, publicKey: string): Promise<CloudKeyPair> {
     const operation = 'import key pair';
-    const keys = await this.all(operation, '/v2/account/keys', 'ssh_keys');
-    if (keys.some((k) => k?.name === name))
-      throw new CloudError('conflict', `${operation}: a key pair named "${name}" already exists`);
+    const taken = () => new CloudError('conflict', `${operation}: a key pair named "${name}" already exists`);
+    if ((await this.keysNamed(operation, name)).length) throw taken();
     const body = await this.json(
       operation,
       { method: 'POST', path: '/v2/account/keys', body: { name, public_key: publicKey } },
       'ssh_key',
     );
-    return toKeyPair(body.ssh_key);
+    const created = body.ssh_key;
+    const oldest = (await this.keysNamed(operation, name)).sort((a, b) => Number(a.id) - Number(b.id))[0];
+    if (oldest && String(oldest.id) !== String(created?.id)) {
+      await this.deleteKey(operation, created?.id);
+      throw taken();
+    }
+    return toKeyPair(created);
   }
 
-  /** DigitalOcean deletes keys by id or fingerprint: find the id by name first. */
+  /**
+   * DigitalOcean deletes keys by id or fingerprint: find them by name first. Every key with the name
+   * goes, so duplicates made before names were kept unique (or by hand) can be cleaned up.
+   */
   override async deleteKeyPair(name: string): Promise<void> {
     const operation = 'delete key pair';
-    const key = await this.keyNamed(operation, name, 'not_found');
-    await this.exchange(operation, {
-      method: 'DELETE',
-      path: `/v2/account/keys/${encodeURIComponent(String(key.id))}`,
-    });
+    const keys = await this.keysNamed(operation, name);
+    if (keys.length === 0) throw new CloudError('not_found', `${operation}: no key pair named "${name}"`);
+    for (const key of keys) await this.deleteKey(operation, key.id);
+  }
+
+  private async deleteKey(operation: string, id: unknown): Promise<void> {
+    await this.exchange(operation, { method: 'DELETE', path: `/v2/account/keys/${encodeURIComponent(String(id))}` });
+  }
+
+  private async keysNamed(operation: string, name: string): Promise<any[]> {
+    return (await this.all(operation, '/v2/account/keys', 'ssh_keys')).filter((k) => k?.name === name);
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
