@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,23 +68,41 @@ try {
   for (let i = 0; i < variants.length; i++) services.push(await start(variants[i][1], 39211 + i));
   const results = variants.map(() => []);
   for (let i = 0; i < variants.length; i++) await run(`http://127.0.0.1:${39211 + i}${PATH}`); // warm-up
+  // CPU time the service process spent per request (Linux /proc): steadier than req/s on a loaded machine.
+  const cpu = variants.map(() => ({ ms: 0, requests: 0 }));
   for (let round = 0; round < 2; round++)
-    for (let i = 0; i < variants.length; i++) results[i].push(await run(`http://127.0.0.1:${39211 + i}${PATH}`));
+    for (let i = 0; i < variants.length; i++) {
+      const before = cpuMs(services[i].pid);
+      const r = await run(`http://127.0.0.1:${39211 + i}${PATH}`);
+      cpu[i].ms += cpuMs(services[i].pid) - before;
+      cpu[i].requests += r.requests.total;
+      results[i].push(r);
+    }
   console.log(`\nGET ${PATH}, ${seconds} s x 2 each, ${connections} connections, Node ${process.version}\n`);
-  console.log('| variant | req/s | mean µs/request | p99 ms | non-2xx | cost vs first |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| variant | req/s | mean µs/request | p99 ms | non-2xx | cost vs first | service CPU µs/request | CPU vs first |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const cpuBase = (cpu[0].ms * 1000) / cpu[0].requests;
   const base = 1e6 / avg(results[0].map((r) => r.requests.average));
   for (let i = 0; i < variants.length; i++) {
     const rps = avg(results[i].map((r) => r.requests.average));
     const micros = 1e6 / rps; // CPU-bound on one event loop: time per request
     const non2xx = results[i].reduce((n, r) => n + r.non2xx + r.errors, 0);
     const p99 = Math.max(...results[i].map((r) => r.latency.p99));
+    const cpuPer = (cpu[i].ms * 1000) / cpu[i].requests;
+    const signed = (n) => (n >= 0 ? '+' : '') + n.toFixed(0);
     console.log(
-      `| ${variants[i][0]} | ${Math.round(rps)} | ${micros.toFixed(0)} | ${p99} | ${non2xx} | ${(micros - base >= 0 ? '+' : '') + (micros - base).toFixed(0)} µs |`,
+      `| ${variants[i][0]} | ${Math.round(rps)} | ${micros.toFixed(0)} | ${p99} | ${non2xx} | ${signed(micros - base)} µs | ${cpuPer.toFixed(0)} | ${signed(cpuPer - cpuBase)} µs |`,
     );
+
   }
 } finally {
   for (const s of services) s.kill('SIGTERM');
+}
+
+/** User + system CPU milliseconds of a process so far (Linux; clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function avg(values) {

@@ -17,7 +17,8 @@ export class CloudCallTracer implements OnModuleInit {
 
   onModuleInit(): void {
     const tracer = this.tracing.tracer;
-    if (!tracer) return;
+    // Without an exporter a cloud-call span would be made and dropped: skip its cost entirely.
+    if (!tracer || !this.tracing.exporting) return;
     this.clouds.onCall(({ cloud, operation, durationMs, outcome }) => {
       const end = performance.timeOrigin + performance.now();
       const span = tracer.startSpan(`cloud ${operation}`, {

@@ -51,6 +51,8 @@ export class TracingService implements OnApplicationShutdown {
   private readonly logger = new Logger('Tracing');
   private readonly provider?: BasicTracerProvider;
   readonly tracer?: Tracer;
+  /** True when spans go somewhere (an exporter is configured); otherwise only ids are made. */
+  readonly exporting: boolean = false;
 
   constructor(
     @Inject(ConfigService) config: ConfigService,
@@ -63,6 +65,7 @@ export class TracingService implements OnApplicationShutdown {
     if (testExporter) processors.push(new SimpleSpanProcessor(testExporter));
     if (settings.otlpEndpoint) processors.push(new BatchSpanProcessor(otlpExporter(settings)));
     const exporting = processors.length > 0;
+    this.exporting = exporting;
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
       sampler: new ParentBasedSampler({

@@ -48,6 +48,13 @@ describe('caller rate limits', () => {
     expect(refused[0].headers.get('ratelimit-remaining')).toBe('0');
     expect(refused[0].headers.get('ratelimit-reset')).toBe(String(retryAfter));
     expect(refused[0].headers.get('x-request-id')).toBeTruthy();
+    // The current draft's structured fields, consistent with the others.
+    expect(refused[0].headers.get('ratelimit-policy')).toBe('"caller";q=5;w=60');
+    expect(refused[0].headers.get('ratelimit')).toBe(`"caller";r=0;t=${retryAfter}`);
+    for (const r of ok)
+      expect(r.headers.get('ratelimit')).toBe(
+        `"caller";r=${r.headers.get('ratelimit-remaining')};t=${r.headers.get('ratelimit-reset')}`,
+      );
   });
 
   it('counts each key apart, with per-key overrides', async () => {
@@ -66,7 +73,14 @@ describe('caller rate limits', () => {
         if (path.startsWith('/health/')) expect(limited).toBeUndefined();
         else
           expect(Object.keys(limited.headers)).toEqual(
-            expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']),
+            expect.arrayContaining([
+              'RateLimit',
+              'RateLimit-Policy',
+              'RateLimit-Limit',
+              'RateLimit-Remaining',
+              'RateLimit-Reset',
+              'Retry-After',
+            ]),
           );
       }
     }
@@ -82,6 +96,7 @@ describe('caller rate limits', () => {
     const probes = await Promise.all(Array.from({ length: 30 }, () => get('/health/live')));
     expect(probes.every((r) => r.status === 200)).toBe(true);
     expect(probes[0].headers.get('ratelimit-limit')).toBeNull();
+    expect(probes[0].headers.get('ratelimit')).toBeNull();
   });
 });
 

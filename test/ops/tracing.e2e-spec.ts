@@ -170,29 +170,16 @@ describe('tracing in the running service', () => {
   });
   afterAll(() => new Promise((r) => collector.close(r)));
 
-  it('writes the trace id in every log line of a request, and exports spans over OTLP when configured', async () => {
-    const port = (collector.address() as { port: number }).port;
+  /** Runs the built service with this config, sends requests with TRACEPARENT, and checks their log lines. */
+  const expectTraceIdInEveryLogLine = async (config: string[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'co-trace-'));
     const file = join(dir, 'site.yaml');
-    writeFileSync(
-      file,
-      [
-        'tracing:',
-        `  otlpEndpoint: http://127.0.0.1:${port}/v1/traces`,
-        'clouds:',
-        '  default: { engine: dummy, extraParams: { nodes: 1 } }',
-      ].join('\n'),
-    );
+    writeFileSync(file, [...config, 'clouds:', '  default: { engine: dummy, extraParams: { nodes: 1 } }'].join('\n'));
     const service = await startService({ CONFIG_FILE: file, LOG_LEVEL: 'debug' });
     try {
-      const requests = [
-        ['GET', '/api/v1/clouds/default/nodes'],
-        ['GET', '/api/v1/clouds/default/nodes/node-999999'],
-        ['GET', '/api/v1/nope'],
-      ];
       const ids: string[] = [];
-      for (const [method, path] of requests) {
-        const res = await call(service.url, method, path, undefined, { traceparent: TRACEPARENT });
+      for (const path of ['/api/v1/clouds/default/nodes', '/api/v1/clouds/default/nodes/node-999999', '/api/v1/nope']) {
+        const res = await call(service.url, 'GET', path, undefined, { traceparent: TRACEPARENT });
         ids.push(res.headers.get('x-request-id')!);
       }
       const lines = () =>
@@ -201,17 +188,26 @@ describe('tracing in the running service', () => {
           .split('\n')
           .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l));
-      // Every request wrote at least its access line and (for the first two) a cloud-call line.
-      const ofRequests = await waitFor(async () => {
-        const mine = lines().filter((l) => ids.includes(l.requestId) || l.traceId === TRACE_ID);
-        return mine.filter((l) => l.context === 'CloudCall').length >= 2 && mine.length >= 5 && mine;
+      // Every request wrote at least its access line, and the first two a cloud-call line.
+      const mine = await waitFor(async () => {
+        const found = lines().filter((l) => ids.includes(l.requestId) || l.traceId === TRACE_ID);
+        return found.filter((l) => l.context === 'CloudCall').length >= 2 && found.length >= 5 && found;
       });
-      for (const line of ofRequests)
+      for (const line of mine)
         expect({ msg: line.msg, traceId: line.traceId }).toEqual({ msg: line.msg, traceId: TRACE_ID });
-      expect(new Set(ofRequests.filter((l) => l.requestId).map((l) => l.requestId))).toEqual(new Set(ids));
+      expect(new Set(mine.filter((l) => l.requestId).map((l) => l.requestId))).toEqual(new Set(ids));
     } finally {
       await service.stop();
     }
+  };
+
+  it('writes the trace id in every log line of a request in the default configuration (nothing exported)', async () => {
+    await expectTraceIdInEveryLogLine([]);
+  });
+
+  it('writes the trace id in every log line of a request, and exports spans over OTLP when configured', async () => {
+    const port = (collector.address() as { port: number }).port;
+    await expectTraceIdInEveryLogLine(['tracing:', `  otlpEndpoint: http://127.0.0.1:${port}/v1/traces`]);
     // Shutting down flushes the batch: the collector got OTLP/HTTP with our trace in it.
     const hex = Buffer.from(TRACE_ID, 'hex');
     expect(exported.length).toBeGreaterThan(0);

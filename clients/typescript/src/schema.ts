@@ -868,6 +868,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -949,6 +953,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1043,6 +1051,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1221,6 +1233,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1344,6 +1360,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1491,6 +1511,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1639,6 +1663,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1797,6 +1825,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -1955,6 +1987,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2077,6 +2113,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2173,6 +2213,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2300,6 +2344,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2427,6 +2475,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2564,6 +2616,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2741,6 +2797,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2863,6 +2923,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -2979,6 +3043,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -3063,6 +3131,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -3143,6 +3215,10 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     /** @description Seconds until the window resets. */
                     "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */

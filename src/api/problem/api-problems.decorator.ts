@@ -33,6 +33,14 @@ const inCloud = (cloud: string, error: CloudError): CloudError => Object.assign(
 /** Caller rate-limit headers (draft-ietf-httpapi-ratelimit-headers, as @fastify/rate-limit sends them). */
 const RATE_LIMIT_HEADERS = {
   'Retry-After': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
+  RateLimit: {
+    description: 'Current draft: `"caller";r=<remaining>;t=<seconds to reset>`.',
+    schema: { type: 'string' },
+  },
+  'RateLimit-Policy': {
+    description: 'Current draft: `"caller";q=<requests>;w=<window seconds>`.',
+    schema: { type: 'string' },
+  },
   'RateLimit-Limit': { description: 'Requests allowed per window for this caller.', schema: { type: 'integer' } },
   'RateLimit-Remaining': { description: 'Requests left in the current window.', schema: { type: 'integer' } },
   'RateLimit-Reset': { description: 'Seconds until the current window ends.', schema: { type: 'integer' } },
