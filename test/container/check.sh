@@ -9,7 +9,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMAGE=${IMAGE:-localhost/cloud-orchestrator:check}
-BASE_IMAGE=docker.io/library/node:20-bookworm-slim
+BASE_IMAGE=docker.io/library/node:24-bookworm-slim
 NAME=co-check-$$
 # podman's default ulimits exceed what this sandbox allows (TOOLCHAIN-NOTES). Healthcheck timers
 # need systemd: one-off runs go without, the service container runs its HEALTHCHECK on demand.
@@ -130,6 +130,8 @@ check "runs as a numeric non-root user ($(inspect '{{.Config.User}}'))" numeric_
 check "HEALTHCHECK in the image config calls /health/live" \
   grep -q '/health/live' <<<"$(inspect '{{json .Config.Healthcheck}}')"
 check "EXPOSE 3000" grep -q '3000/tcp' <<<"$(inspect '{{json .Config.ExposedPorts}}')"
+node_major() { [[ $("${RUN[@]}" --rm --no-healthcheck --network none "$IMAGE" node --version) == v24.* ]]; }
+check "runs Node 24 LTS ($("${RUN[@]}" --rm --no-healthcheck --network none "$IMAGE" node --version 2>&1))" node_major
 runtime_env() { grep -qx NODE_ENV=production <<<"$ENV_LIST" && grep -qx HOST=0.0.0.0 <<<"$ENV_LIST" && grep -qx PORT=3000 <<<"$ENV_LIST"; }
 no_build_env() { ! grep -qiE '^(npm_config_|node_extra_ca_certs|https?_proxy|no_proxy)' <<<"$ENV_LIST"; }
 check "ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000" runtime_env

