@@ -160,7 +160,23 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       health: { cloudCheckIntervalMs: 3_600_000 },
       clouds: {
         default: { engine: 'dummy', extraParams: { nodes: 1, transitionMs: 10 } },
-        do: { engine: 'digitalocean', password: TOKEN, timeoutMs: 300, extraParams: { endpoint: fixture.url } },
+        // One answer per case: no read retries, no breaker tripping across cases, no catalog cache.
+        do: {
+          engine: 'digitalocean',
+          password: TOKEN,
+          timeoutMs: 300,
+          resilience: { readRetries: 0, consecutiveFailures: 1000 },
+          catalogTtlMs: 0,
+          extraParams: { endpoint: fixture.url },
+        },
+        // The breaker opens after a single fault here.
+        fragile: {
+          engine: 'digitalocean',
+          password: TOKEN,
+          timeoutMs: 300,
+          resilience: { readRetries: 0, consecutiveFailures: 1, halfOpenAfterMs: 60_000 },
+          extraParams: { endpoint: fixture.url },
+        },
         rax: { engine: 'rackspace', user: 'u', password: 'p', extraParams: { region: 'IAD', authUrl: fixture.url } },
       },
     });
@@ -386,6 +402,34 @@ describe('OpenAPI document: documented problems are the ones the service sends',
           { path: '/v2/droplets', status: 429, headers: { 'retry-after': '7' }, file: 'digitalocean/error-429.json' },
           '/nodes',
         ),
+    },
+    {
+      name: "the cloud's circuit is open",
+      operationId: 'listNodes',
+      status: 503,
+      type: 'cloud-circuit-open',
+      header: 'retry-after',
+      send: async () => {
+        fixture.on({ method: 'GET', path: '/v2/droplets', status: 500, file: 'digitalocean/error-500.json', times: 1 });
+        await call(t.url, 'GET', '/api/v1/clouds/fragile/nodes', undefined, auth(READ_KEY));
+        return call(t.url, 'GET', '/api/v1/clouds/fragile/nodes', undefined, auth(READ_KEY));
+      },
+    },
+    {
+      name: 'a write the cloud does not answer in time',
+      operationId: 'createNode',
+      status: 504,
+      type: 'cloud-outcome-unknown',
+      send: () => {
+        fixture.on({ method: 'POST', path: '/v2/droplets', delayMs: 1500, status: 202, body: {}, times: 1 });
+        return call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/do/nodes',
+          { name: 'slow-1', image: 'ubuntu-24-04-x64', size: 's-1vcpu-1gb' },
+          auth(WRITE_KEY),
+        );
+      },
     },
     {
       name: 'the cloud is too slow',

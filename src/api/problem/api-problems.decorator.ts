@@ -100,8 +100,27 @@ const CAUSES: Record<number, Record<string, () => unknown>> = {
           retryAfterSeconds: 30,
         }),
       ),
+    circuitOpen: () =>
+      inCloud(
+        'lab',
+        new CloudError(
+          'circuit_open',
+          'list nodes: not attempted, the cloud failed 5 times in a row; trying again in 30 s',
+          { retryAfterSeconds: 30 },
+        ),
+      ),
   },
-  504: { timeout: () => inCloud('lab', new CloudError('timeout', 'list nodes: no answer within 30000 ms')) },
+  504: {
+    timeout: () => inCloud('lab', new CloudError('timeout', 'list nodes: no answer within 30000 ms')),
+    outcomeUnknown: () =>
+      inCloud(
+        'lab',
+        new CloudError(
+          'outcome_unknown',
+          'create node: no answer within 30000 ms; the node may or may not exist: list nodes before trying again',
+        ),
+      ),
+  },
 };
 
 /** More causes of a non-idempotent write (Idempotency-Key), documented only on those (ApiWriteProblems). */
