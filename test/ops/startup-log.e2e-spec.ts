@@ -60,12 +60,14 @@ describe('start-up log of the built service', () => {
   });
   afterAll(() => digitalOcean?.close());
 
-  it('at the default level: one line per cloud (name, engine), one with the address and the docs, nothing else', async () => {
+  it('at the default level: the state store, one line per cloud (name, engine), one with the address and the docs, nothing else', async () => {
     const { lines, service } = await startupOutput({ CONFIG_FILE: siteConfig(digitalOcean.url), LOG_FORMAT: 'json' });
     // Every line is a JSON log line: no framework warnings on stderr either.
     expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
     const started = messages(lines, 30).filter((m) => !/^SIGTERM|^stopped$/.test(m));
     expect(started).toEqual([
+      // Where the state that must outlive the process is kept: an operator needs to know.
+      expect.stringMatching(/^state store: /),
       'cloud lab: dummy (default)',
       'cloud do: digitalocean',
       expect.stringMatching(
