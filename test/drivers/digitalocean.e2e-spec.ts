@@ -575,6 +575,20 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(43);
     });
 
+    it('a burst 429 with most of the hourly budget left: 503 with a short Retry-After, not the hourly reset', async () => {
+      const reset = Math.floor(Date.now() / 1000) + 3300;
+      fixture.on({
+        method: 'GET',
+        path: '/v2/sizes',
+        status: 429,
+        headers: { 'ratelimit-limit': '5000', 'ratelimit-remaining': '4712', 'ratelimit-reset': String(reset) },
+        file: 'digitalocean/error-429.json',
+      });
+      const res = await api('GET', '/sizes');
+      expectProblem(res, 503);
+      expect(res.headers.get('retry-after')).toBe('5');
+    });
+
     it('500: 502 cloud unavailable', async () => {
       fixture.on({ method: 'GET', path: '/v2/regions', status: 500, file: 'digitalocean/error-500.json' });
       expectProblem(await api('GET', '/locations'), 502, /HTTP 500/);

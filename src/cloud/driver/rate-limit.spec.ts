@@ -38,3 +38,25 @@ describe('rateLimitDelay', () => {
     expect(rateLimitDelay({ headers: {} }, NOW)).toBeUndefined();
   });
 });
+
+describe('rateLimitDelay with a rate-limit budget (fault kind: a burst 429 answered with the hourly reset)', () => {
+  const at = (seconds: number) => String(NOW / 1000 + seconds);
+  it.each([
+    // DigitalOcean: 4712 of 5000 left, reset 55 minutes ahead: the per-minute burst limit refused.
+    ['budget left, reset far ahead', { 'ratelimit-remaining': '4712', 'ratelimit-reset': at(3300) }, 5],
+    ['budget left, reset sooner than the burst wait', { 'ratelimit-remaining': '3', 'ratelimit-reset': at(2) }, 2],
+    ['budget left, no reset', { 'ratelimit-remaining': '10' }, 5],
+    ['budget spent: wait for the reset', { 'ratelimit-remaining': '0', 'ratelimit-reset': at(3300) }, 3300],
+    ['budget spent, reset already past', { 'ratelimit-remaining': '0', 'ratelimit-reset': at(-30) }, 5],
+    ['no remaining, reset past', { 'ratelimit-reset': at(-600) }, 5],
+    ['reset as delta-seconds (IETF RateLimit fields)', { 'ratelimit-remaining': '0', 'ratelimit-reset': '42' }, 42],
+  ])('%s → %d s', (_label, headers, seconds) => {
+    expect(rateLimitDelay({ headers }, NOW)).toBe(seconds);
+  });
+
+  it('never turns a reset in the past into an instant retry', () => {
+    for (const past of [-1, -60, -86_400]) {
+      expect(rateLimitDelay({ headers: { 'ratelimit-reset': at(past) } }, NOW)).toBeGreaterThanOrEqual(5);
+    }
+  });
+});

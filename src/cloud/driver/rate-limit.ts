@@ -67,9 +67,23 @@ export interface RateLimitSignals {
 }
 
 /**
+ * The wait after a refusal that was a short-window (burst) limit, not the spent budget: DigitalOcean
+ * refuses more than 250 requests a minute however much of the hourly 5,000 is left.
+ */
+export const BURST_RETRY_SECONDS = 5;
+
+/** Reset values below this (about three years) are delta-seconds (IETF RateLimit fields); above, Unix seconds (DigitalOcean). */
+const EPOCH_THRESHOLD = 100_000_000;
+
+/**
  * Seconds to wait before retrying a rate-limited request, or undefined when the cloud gave no usable
- * hint. `Retry-After` wins; then a body's retry time; then `RateLimit-Reset` (Unix seconds, as
- * DigitalOcean sends it).
+ * hint. In order:
+ * 1. `Retry-After` (RFC 9110 §10.2.3), the cloud's own instruction;
+ * 2. a retry time from the body (`retryAt`);
+ * 3. `RateLimit-Remaining` above 0: the budget is not spent, so the refusal was a burst limit and a
+ *    short wait (BURST_RETRY_SECONDS, or the reset if sooner) suffices, never the budget's reset;
+ * 4. `RateLimit-Reset` (Unix seconds, or delta-seconds when small): the budget is spent, wait for it.
+ *    A reset already past (clock skew, a stale header) is no reason to retry at once: the burst wait.
  */
 export function rateLimitDelay(signals: RateLimitSignals, now = Date.now()): number | undefined {
   const retryAfter = parseRetryAfter(header(signals.headers, 'retry-after'), now);
@@ -78,7 +92,19 @@ export function rateLimitDelay(signals: RateLimitSignals, now = Date.now()): num
     const at = Date.parse(signals.retryAt);
     if (!Number.isNaN(at)) return Math.max(1, Math.ceil((at - now) / 1000));
   }
-  const reset = header(signals.headers, 'ratelimit-reset');
-  if (reset !== undefined && /^\d+$/.test(reset.trim())) return Math.max(1, Math.ceil(Number(reset) - now / 1000));
-  return undefined;
+  const untilReset = resetDelay(header(signals.headers, 'ratelimit-reset'), now);
+  const remaining = header(signals.headers, 'ratelimit-remaining')?.trim();
+  if (remaining !== undefined && /^\d+$/.test(remaining) && Number(remaining) > 0) {
+    return untilReset !== undefined && untilReset > 0 ? Math.min(untilReset, BURST_RETRY_SECONDS) : BURST_RETRY_SECONDS;
+  }
+  if (untilReset === undefined) return undefined;
+  return untilReset > 0 ? untilReset : BURST_RETRY_SECONDS;
+}
+
+/** Seconds until a RateLimit-Reset value (0 or less when already past), or undefined. */
+function resetDelay(value: string | undefined, now: number): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n < EPOCH_THRESHOLD ? n : Math.ceil(n - now / 1000);
 }

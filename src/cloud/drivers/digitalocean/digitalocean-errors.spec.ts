@@ -38,7 +38,7 @@ describe('classifyDigitalOcean', () => {
     expect(
       classifyDigitalOcean(answer(429, 'API Rate limit exceeded.', { 'ratelimit-reset': '1600000000' }), 'op', now)
         .options.retryAfterSeconds,
-    ).toBe(1);
+    ).toBe(5);
   });
 
   it('network errors keep the generic mapping', () => {
