@@ -38,16 +38,21 @@ describe('bad input (v1, dummy cloud)', () => {
   );
 
   it.each([
-    ['image', { ...valid, image: 'img-beos' }, /image "img-beos" does not exist/],
-    ['size', { ...valid, size: 'huge' }, /size "huge" does not exist/],
-    ['location', { ...valid, location: 'dc-mars' }, /location "dc-mars" does not exist/],
-    ['key pair', { ...valid, keyName: 'ghost' }, /key pair "ghost" does not exist/],
-  ])('refuses an unknown %s with a 422 naming it, and creates nothing', async (_label, body, detail) => {
-    const before = await count();
-    const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 422, detail);
-    expect(problem.cloud).toBe('default');
-    expect(await count()).toBe(before);
-  });
+    ['image', { ...valid, image: 'img-beos' }, /image "img-beos" does not exist/, 'image'],
+    ['size', { ...valid, size: 'huge' }, /size "huge" does not exist/, 'size'],
+    ['location', { ...valid, location: 'dc-mars' }, /location "dc-mars" does not exist/, 'location'],
+    ['key pair', { ...valid, keyName: 'ghost' }, /key pair "ghost" does not exist/, 'keyName'],
+    ['network', { ...valid, networks: ['net-9'] }, /the dummy cloud has no networks/, 'networks'],
+  ])(
+    'refuses an unknown %s with a 422 naming it in errors[], and creates nothing',
+    async (_label, body, detail, field) => {
+      const before = await count();
+      const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 422, detail);
+      expect(problem.cloud).toBe('default');
+      expect(problem.errors).toEqual([{ field, message: expect.stringMatching(detail) }]);
+      expect(await count()).toBe(before);
+    },
+  );
 
   it('refuses malformed JSON, an empty JSON body and an oversized body', async () => {
     const before = await count();

@@ -409,18 +409,31 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     });
 
     it.each([
-      ['an unknown AMI', 'error-ami-not-found.xml', { image: 'ami-0000000000000dead' }, /InvalidAMIID\.NotFound/],
-      ['an unknown instance type', 'error-invalid-instance-type.xml', { size: 'm9.colossal' }, /InstanceType/],
+      [
+        'an unknown AMI',
+        'error-ami-not-found.xml',
+        { image: 'ami-0000000000000dead' },
+        /InvalidAMIID\.NotFound/,
+        'image',
+      ],
+      ['an unknown instance type', 'error-invalid-instance-type.xml', { size: 'm9.colossal' }, /InstanceType/, 'size'],
       [
         'an unknown availability zone',
         'error-invalid-availability-zone.xml',
         { location: 'eu-west-1z' },
         /availability zone/,
+        'location',
       ],
-      ['an unknown key pair', 'error-key-pair-not-found.xml', { keyName: 'nosuchkey' }, /InvalidKeyPair\.NotFound/],
+      [
+        'an unknown key pair',
+        'error-key-pair-not-found.xml',
+        { keyName: 'nosuchkey' },
+        /InvalidKeyPair\.NotFound/,
+        'keyName',
+      ],
     ])(
-      'answers 422 for %s on create, and sends nothing after the failed RunInstances',
-      async (_what, fixture, change, detail) => {
+      'answers 422 for %s on create, naming the field, and sends nothing after the failed RunInstances',
+      async (_what, fixture, change, detail, field) => {
         fx.on(ec2('RunInstances', { status: 400, file: file(fixture) }));
         const res = await api('POST', '/clouds/aws/nodes', {
           name: 'web-3',
@@ -430,6 +443,7 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
         });
         const problem = expectProblem(res, 422, detail);
         expect(problem.cloud).toBe('aws');
+        expect(problem.errors).toEqual([{ field, message: expect.stringMatching(detail) }]);
         expect(actions(fx)).toEqual(['RunInstances']);
       },
     );

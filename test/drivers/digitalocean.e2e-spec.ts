@@ -320,6 +320,7 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
         /no key pair named "nobody"/,
       );
       expect(problem.cloud).toBe('do');
+      expect(problem.errors).toEqual([{ field: 'keyName', message: expect.stringMatching(/no key pair named/) }]);
       expect(sent('GET', '/v2/account/keys')).toHaveLength(1);
       expect(sent('POST', '/v2/droplets')).toHaveLength(0);
     });
@@ -528,11 +529,12 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
         file: 'digitalocean/error-422-image.json',
         times: 1,
       });
-      expectProblem(
+      const unknownImage = expectProblem(
         await api('POST', '/nodes', { name: 'web-4', image: 'no-such-image', size: 's-1vcpu-1gb' }),
         422,
         /invalid image/,
       );
+      expect(unknownImage.errors).toEqual([{ field: 'image', message: expect.stringMatching(/invalid image/) }]);
       fixture.on({
         method: 'POST',
         path: '/v2/droplets',

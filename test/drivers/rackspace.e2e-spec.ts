@@ -303,21 +303,23 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
     });
 
     it('answers 422 for a location other than its region, and creates nothing', async () => {
-      expectProblem(
+      const problem = expectProblem(
         await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', location: 'DFW' }),
         422,
         /works in region IAD/,
       );
+      expect(problem.errors).toEqual([{ field: 'location', message: expect.stringMatching(/works in region IAD/) }]);
       expect(computeRequests()).toHaveLength(0);
     });
 
     it('answers 422 when Nova rejects the key_name', async () => {
       fixture.on({ method: 'POST', path: `${IAD}/servers`, status: 400, file: 'rackspace/error-400-keyname.json' });
-      expectProblem(
+      const problem = expectProblem(
         await api('POST', '/nodes', { name: 'web-3', image: 'img', size: 'general1-1', keyName: 'nobody' }),
         422,
         /Invalid key_name/,
       );
+      expect(problem.errors).toEqual([{ field: 'keyName', message: expect.stringMatching(/Invalid key_name/) }]);
     });
 
     it('reboots softly through the server action, and shows the server rebooting', async () => {

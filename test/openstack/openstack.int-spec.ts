@@ -389,16 +389,18 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
   });
 
   it('refuses unknown flavors, images, key pairs and networks with 422, creating nothing in Nova', async () => {
-    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['bad-flavor', { size: 'no-such-flavor' }, /flavor/i],
-      ['bad-image', { image: '00000000-0000-4000-8000-000000000000' }, /image/i],
-      ['bad-key', { keyName: `${PREFIX}no-such-key` }, /key_name/i],
-      ['bad-network', { networks: ['00000000-0000-4000-8000-000000000001'] }, /network/i],
-      ['bad-zone', { location: 'no-such-zone' }, /availability zone/i],
+    const cases: Array<[string, Record<string, unknown>, RegExp, string]> = [
+      ['bad-flavor', { size: 'no-such-flavor' }, /flavor/i, 'size'],
+      ['bad-image', { image: '00000000-0000-4000-8000-000000000000' }, /image/i, 'image'],
+      ['bad-key', { keyName: `${PREFIX}no-such-key` }, /key_name/i, 'keyName'],
+      ['bad-network', { networks: ['00000000-0000-4000-8000-000000000001'] }, /network/i, 'networks'],
+      ['bad-zone', { location: 'no-such-zone' }, /availability zone/i, 'location'],
     ];
-    for (const [suffix, extra, detail] of cases) {
+    for (const [suffix, extra, detail, field] of cases) {
       const problem = expectProblem(await create(suffix, extra), 422, detail);
       expect(problem.cloud).toBe('lab');
+      // The v1 field, named as the dummy cloud names it (fault kind: unknown references that do not say which field).
+      expect(problem.errors).toEqual([{ field, message: expect.stringMatching(detail) }]);
     }
     const names = cases.map(([suffix]) => `${PREFIX}${suffix}`);
     expect((await nova.allServers()).filter((s) => names.includes(s.name))).toEqual([]);

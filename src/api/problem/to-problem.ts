@@ -24,6 +24,7 @@ export function toProblem(exception: unknown): Problem {
       status: mapped.status,
       detail: cloud ? `cloud "${cloud}": ${exception.message}` : exception.message,
       ...(cloud ? { cloud } : {}),
+      ...(exception.options.field ? { errors: [{ field: exception.options.field, message: exception.message }] } : {}),
     };
   }
   if (exception instanceof HttpException) {

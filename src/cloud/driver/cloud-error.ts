@@ -37,7 +37,13 @@ export class CloudError extends Error {
   constructor(
     readonly kind: CloudErrorKind,
     message: string,
-    readonly options: { retryAfterSeconds?: number; cause?: unknown; callerGaveUp?: boolean } = {},
+    readonly options: {
+      retryAfterSeconds?: number;
+      cause?: unknown;
+      callerGaveUp?: boolean;
+      /** The v1 request field the error is about (`image`, `size`, `location`, `keyName`, `networks`). */
+      field?: string;
+    } = {},
   ) {
     super(message);
   }

@@ -60,7 +60,12 @@ export function ec2CloudError(err: any, failure: Ec2Failure): CloudError {
   const status = typeof err?.statusCode === 'number' ? err.statusCode : undefined;
   const said = providerText(err, code, failure.secrets ?? []);
   const cloudError = (kind: CloudErrorKind, text: string, retryAfterSeconds?: number) =>
-    new CloudError(kind, `${operation}: ${text}`, { cause: err, retryAfterSeconds });
+    new CloudError(kind, `${operation}: ${text}`, {
+      cause: err,
+      retryAfterSeconds,
+      // The v1 field an unknown reference came from, for the problem's errors[].
+      ...(kind === 'invalid_reference' ? { field: referenceField(code, said) } : {}),
+    });
 
   if (code === 'XMLParserError')
     return cloudError('unavailable', 'the cloud sent an answer that is not readable EC2 XML');
@@ -92,4 +97,14 @@ function providerText(err: any, code: string, secrets: string[]): string {
   let text = [code || (err?.statusCode ? `HTTP ${err.statusCode}` : ''), message].filter(Boolean).join(': ');
   for (const secret of secrets) if (secret) text = text.split(secret).join('***');
   return text.replace(/\s+/g, ' ').trim().slice(0, 300) || 'no details';
+}
+
+/** The v1 create field an EC2 error about an unknown reference is about. */
+function referenceField(code: string, said: string): string | undefined {
+  if (code.startsWith('InvalidAMIID')) return 'image';
+  if (code.startsWith('InvalidKeyPair')) return 'keyName';
+  if (code.startsWith('InvalidSubnetID') || code.startsWith('InvalidNetworkInterfaceID')) return 'networks';
+  if (code === 'InvalidInstanceType' || /instance ?type/i.test(said)) return 'size';
+  if (code.startsWith('InvalidAvailabilityZone') || /availability zone/i.test(said)) return 'location';
+  return undefined;
 }

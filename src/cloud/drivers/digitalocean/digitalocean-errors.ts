@@ -15,8 +15,20 @@ export function classifyDigitalOcean(err: any, operation: string, now = Date.now
   if (status >= 500) kind = 'unavailable';
   else if (status === 422) kind = kindOf422(message);
   const delay = kind === 'rate_limited' ? rateLimitDelay({ headers: err.headers }, now) : undefined;
-  return answerError(kind, operation, status, err, delay);
+  const error = answerError(kind, operation, status, err, delay);
+  if (kind !== 'invalid_reference') return error;
+  // The v1 field the unknown reference came from, for the problem's errors[].
+  const field = REFERENCE_FIELDS.find(([re]) => re.test(message))?.[1];
+  return new CloudError(kind, error.message, { cause: err, ...(field ? { field } : {}) });
 }
+
+const REFERENCE_FIELDS: Array<[RegExp, string]> = [
+  [/\bimage\b/i, 'image'],
+  [/\bsize\b/i, 'size'],
+  [/\bregion\b/i, 'location'],
+  [/\bssh[ _]?keys?\b/i, 'keyName'],
+  [/\bvpc\b/i, 'networks'],
+];
 
 function kindOf422(message: string): CloudErrorKind {
   if (/exceed.*limit|limit.*(exceed|reached)|quota/i.test(message)) return 'quota_exceeded';

@@ -250,7 +250,11 @@ export class DigitalOceanDriver extends PkgcloudDriver {
 
   private async keyNamed(operation: string, name: string, missing: 'not_found' | 'invalid_reference'): Promise<any> {
     const matches = (await this.all(operation, '/v2/account/keys', 'ssh_keys')).filter((k) => k?.name === name);
-    if (matches.length === 0) throw new CloudError(missing, `${operation}: no key pair named "${name}"`);
+    if (matches.length === 0) {
+      throw new CloudError(missing, `${operation}: no key pair named "${name}"`, {
+        ...(missing === 'invalid_reference' ? { field: 'keyName' } : {}),
+      });
+    }
     if (matches.length > 1) {
       throw new CloudError(
         'conflict',

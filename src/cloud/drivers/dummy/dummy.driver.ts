@@ -102,6 +102,7 @@ export class DummyDriver implements ComputeDriver {
       throw new CloudError(
         'invalid_reference',
         `networks: the dummy cloud has no networks (asked for ${request.networks.join(', ')})`,
+        { field: 'networks' },
       );
     }
     const node = this.newNode(request, 'pending');
@@ -229,6 +230,8 @@ function publicView(node: StoredNode): CloudNode {
   };
 }
 
+const FIELD: Record<string, string> = { image: 'image', size: 'size', location: 'location', 'key pair': 'keyName' };
+
 function invalidReference(what: string, id: string): CloudError {
-  return new CloudError('invalid_reference', `${what} "${id}" does not exist in this cloud`);
+  return new CloudError('invalid_reference', `${what} "${id}" does not exist in this cloud`, { field: FIELD[what] });
 }

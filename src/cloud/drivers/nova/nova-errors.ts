@@ -6,15 +6,19 @@ import { answerError, noAnswerError, providerMessage, statusKind, statusOf } fro
  * Nova answers 400 both for a malformed request and for one naming something that does not exist;
  * only its message tells them apart. These are the references a create request can name.
  */
-const UNKNOWN_REFERENCE = [
-  /flavor .*(could not be found|not found)|invalid flavorref|field\/attribute flavorRef/i,
-  /can ?not find requested image|image .*(could not be found|not found)|invalid imageref|field\/attribute imageRef/i,
-  /invalid key_?name|key ?pair .*not found/i,
-  /availability zone/i,
-  /invalid networks?\b|network .*(could not be found|not found)|port .*(could not be found|not found)|field\/attribute uuid/i,
-  /\b(flavor|image|key ?pair|network)\b.*\bdoes not exist/i,
+const UNKNOWN_REFERENCE: Array<[RegExp, string]> = [
+  [/flavor .*(could not be found|not found|does not exist)|invalid flavorref|field\/attribute flavorRef/i, 'size'],
+  [
+    /can ?not find requested image|image .*(could not be found|not found|does not exist)|invalid imageref|field\/attribute imageRef/i,
+    'image',
+  ],
+  [/invalid key_?name|key ?pair .*(not found|does not exist)/i, 'keyName'],
+  [/availability zone/i, 'location'],
+  [
+    /invalid networks?\b|network .*(could not be found|not found|does not exist)|port .*(could not be found|not found)|field\/attribute uuid/i,
+    'networks',
+  ],
 ];
-
 /**
  * Nova's error for one operation (v2.1, and Rackspace's Cloud Servers, which speaks it): the one
  * classification step of every Nova-family driver.
@@ -29,8 +33,14 @@ export function novaError(err: unknown, operation: string, now = Date.now()): Cl
   if (status === undefined) return noAnswerError(err, operation);
   const message = providerMessage(err);
   let kind: CloudErrorKind = statusKind(status, message);
-  if (status === 400 && kind === 'invalid_request' && UNKNOWN_REFERENCE.some((re) => re.test(message))) {
-    kind = 'invalid_reference';
+  const reference =
+    status === 400 && kind === 'invalid_request' ? UNKNOWN_REFERENCE.find(([re]) => re.test(message)) : undefined;
+  if (reference) {
+    // The v1 field the unknown reference came from, for the problem's errors[].
+    return new CloudError('invalid_reference', answerError(kind, operation, status, err).message, {
+      cause: err,
+      field: reference[1],
+    });
   }
   if (status === 413 && kind !== 'quota_exceeded') kind = 'rate_limited';
   if (kind === 'rate_limited') {

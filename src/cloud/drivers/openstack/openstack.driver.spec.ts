@@ -565,6 +565,19 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     expect(error.message).toContain(Object.values(body)[0].message);
   });
 
+  it.each([
+    ['Flavor 999 could not be found.', 'size'],
+    ['Can not find requested image', 'image'],
+    ['Invalid key_name provided.', 'keyName'],
+    ['The requested availability zone is not available', 'location'],
+    ['Network 1111 could not be found.', 'networks'],
+  ])('names the v1 field of an unknown reference: "%s" is %s', async (message, field) => {
+    issueTokens(1);
+    fx.on({ method: 'POST', path: '/v2.1/servers', status: 400, body: { badRequest: { code: 400, message } } });
+    const error = await failure(driver.createNode({ name: 'x', image: 'img-1', size: '999' }));
+    expect([error.kind, error.options.field]).toEqual(['invalid_reference', field]);
+  });
+
   it('maps 404, 409 and 429 (with Retry-After) on node operations', async () => {
     issueTokens(1);
     fx.on(

@@ -71,6 +71,7 @@ export class RackspaceDriver extends NovaDriver {
       throw new CloudError(
         'invalid_reference',
         `create node: this cloud works in region ${this.region}, not "${location}"; configure a cloud for that region`,
+        { field: 'location' },
       );
     }
     return undefined;
