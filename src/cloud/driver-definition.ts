@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { StateStore } from '../store/state-store';
 import type { ComputeDriver } from './driver/compute-driver';
 
 /** What a driver module registers with the {@link DriverFactory}: one engine name, one definition. */
@@ -21,4 +22,6 @@ export interface DriverContext<Options> {
   options: Options;
   /** The per-call bound from settings; drivers use it for their own socket timeouts. */
   timeoutMs: number;
+  /** The service's state store, for drivers that keep state of their own (the dummy cloud with persist). */
+  store?: StateStore;
 }

@@ -1,4 +1,6 @@
-import { Injectable, Provider } from '@nestjs/common';
+import { Inject, Injectable, Optional, Provider } from '@nestjs/common';
+import { STATE_STORE } from '../store/state-store';
+import type { StateStore } from '../store/state-store';
 import { ConfigError, describeIssues } from '../config/config-error';
 import type { CloudSettings } from '../config/settings.schema';
 import type { DriverDefinition } from './driver-definition';
@@ -11,6 +13,8 @@ import type { ComputeDriver } from './driver/compute-driver';
 @Injectable()
 export class DriverFactory {
   private readonly definitions = new Map<string, DriverDefinition<any>>();
+
+  constructor(@Optional() @Inject(STATE_STORE) private readonly store?: StateStore) {}
 
   register(definition: DriverDefinition<any>): void {
     if (this.definitions.has(definition.engine)) {
@@ -39,7 +43,7 @@ export class DriverFactory {
     if (!parsed.success) {
       throw new ConfigError(`invalid configuration:\n${describeIssues(`clouds.${cloud}`, parsed.error.issues)}`);
     }
-    return definition.create({ cloud, options: parsed.data, timeoutMs: settings.timeoutMs });
+    return definition.create({ cloud, options: parsed.data, timeoutMs: settings.timeoutMs, store: this.store });
   }
 }
 

@@ -190,6 +190,22 @@ export class ComputeService {
     return view(cloud, await cloud.call('create node', (d) => d.createNode(request)));
   }
 
+  /**
+   * The node an earlier create marked with `clientToken`, if the cloud has it; undefined when it has
+   * none. A cloud whose driver cannot look marks up answers with an `unsupported` CloudError.
+   */
+  async findNodeByClientToken(name: string, clientToken: string, nodeName?: string): Promise<NodeView | undefined> {
+    const cloud = this.cloud(name);
+    if (!cloud.driver.findNodeByClientToken) {
+      throw this.tag(
+        cloud,
+        new CloudError('unsupported', `this cloud (${cloud.engine}) cannot find a node by its mark`),
+      );
+    }
+    const found = await cloud.call('find node by client token', (d) => d.findNodeByClientToken!(clientToken, nodeName));
+    return found && view(cloud, found);
+  }
+
   async nodeAction(name: string, id: string, action: NodeAction): Promise<NodeView> {
     const cloud = this.cloud(name);
     this.require(cloud, ACTION_CAPABILITY[action], `${action} of nodes`);

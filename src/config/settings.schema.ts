@@ -34,11 +34,17 @@ export const cloudSettingsSchema = z
      * before it fails; absent means DEFAULT_WAIT_TIMEOUT_MS (10 minutes).
      */
     waitTimeoutMs: z.number().int().min(1000).max(86_400_000).optional(),
+    /**
+     * Most node creates a node set sends to this cloud at once (the rest wait their turn), so a large set
+     * does not trip the provider's rate limit. Absent: DEFAULT_MAX_CONCURRENT_CREATES.
+     */
+    maxConcurrentCreates: z.number().int().min(1).max(1000).optional(),
     extraParams: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 600_000;
+export const DEFAULT_MAX_CONCURRENT_CREATES = 5;
 
 export const API_KEY_SCOPES = ['read', 'write'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -164,6 +170,20 @@ const operationsSchema = z
   })
   .strict();
 
+const nodeSetsSchema = z
+  .object({
+    /** How often the runner advances each active set (creates, state checks, rollback steps). */
+    pollIntervalMs: z.number().int().min(50).max(600_000).default(1_000),
+    /** How long a replica's claim on an active set lasts without renewal; another replica (or a restart) takes over after it. */
+    leaseMs: z.number().int().min(200).max(600_000).default(15_000),
+    /** A set's timeout when the request gives none (seconds until every member must be running). */
+    defaultTimeoutSeconds: z.number().int().min(1).max(86_400).default(600),
+    /** First and longest pause between attempts on a cloud that fails during rollback or delete (doubling). */
+    retryBackoffMs: z.number().int().min(10).max(600_000).default(1_000),
+    maxRetryBackoffMs: z.number().int().min(10).max(3_600_000).default(60_000),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     auth: authSchema.default(authSchema.parse({})),
@@ -174,6 +194,7 @@ export const settingsSchema = z
     state: stateSchema.default(stateSchema.parse({})),
     idempotency: idempotencySchema.default(idempotencySchema.parse({})),
     operations: operationsSchema.default(operationsSchema.parse({})),
+    nodeSets: nodeSetsSchema.default(nodeSetsSchema.parse({})),
     clouds: z
       .record(z.string(), cloudSettingsSchema)
       .refine((clouds) => Object.keys(clouds).length > 0, 'at least one cloud must be configured')
@@ -209,3 +230,4 @@ export type TracingSettings = z.infer<typeof tracingSchema>;
 export type StateSettings = z.infer<typeof stateSchema>;
 export type IdempotencySettings = z.infer<typeof idempotencySchema>;
 export type OperationsSettings = z.infer<typeof operationsSchema>;
+export type NodeSetsSettings = z.infer<typeof nodeSetsSchema>;

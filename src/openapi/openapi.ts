@@ -10,6 +10,10 @@ const TAGS: Array<[string, string]> = [
   ['catalog', 'What a node can be made of in one cloud: images, sizes and locations.'],
   ['key-pairs', 'SSH key pairs a cloud injects into new nodes: list, import an OpenSSH public key, delete.'],
   [
+    'node-sets',
+    'Sets of nodes across clouds, created all or nothing: every member running, or every member created destroyed again; journalled, resumed after a crash or on another replica, deleted as one.',
+  ],
+  [
     'operations',
     'Long-running operations (Google AIP-151) started by every accepted write: read one (optionally waiting), list them, or stream one as server-sent events.',
   ],

@@ -10,6 +10,9 @@ const TARGET_STATE: Record<OperationKind, NodeState | 'gone'> = {
   rebootNode: 'running',
   stopNode: 'stopped',
   destroyNode: 'gone',
+  // Node set operations are decided by the node set runner; these entries only complete the map.
+  createNodeSet: 'running',
+  deleteNodeSet: 'gone',
 };
 
 export type Outcome =

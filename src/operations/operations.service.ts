@@ -133,11 +133,12 @@ export class OperationsService {
   }
 }
 
-function encodeCursor(createdAt: number, id: string): string {
+/** A (createdAt, id) position in a newest-first listing, as an opaque cursor (operations, node sets). */
+export function encodeCursor(createdAt: number, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
+export function decodeCursor(cursor: string): { createdAt: number; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };

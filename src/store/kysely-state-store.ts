@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Pool, types } from 'pg';
 import { migrationProvider } from './migrations';
+import { NODE_OPERATION_KINDS } from './state-store';
 import type {
   KeyClaim,
   KeyClaimResult,
@@ -68,7 +69,7 @@ export interface StoreOptions {
  */
 export class KyselyStateStore implements StateStore {
   readonly dialect: 'sqlite' | 'postgres';
-  private readonly db: Kysely<Schema>;
+  readonly db: Kysely<Schema>;
 
   constructor(options: StoreOptions) {
     if (options.url) {
@@ -229,6 +230,7 @@ export class KyselyStateStore implements StateStore {
         .selectFrom('operations')
         .select('id')
         .where('state', '=', 'running')
+        .where('kind', 'in', [...NODE_OPERATION_KINDS])
         .where((eb) => eb.or([eb('lease_owner', '=', owner), eb('lease_until', '<', now)]))
         .orderBy('created_at')
         .limit(limit);

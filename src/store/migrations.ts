@@ -49,6 +49,69 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_node_sets': {
+    async up(db: Kysely<any>) {
+      // One row per set: its spec, its state and the lease of the replica driving it.
+      await db.schema
+        .createTable('node_sets')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('scope', 'varchar(64)', (c) => c.notNull())
+        .addColumn('client_token', 'varchar(64)')
+        .addColumn('operation_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('deadline', 'bigint', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('lease_owner', 'varchar(64)')
+        .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('node_sets_listing').on('node_sets').columns(['created_at', 'id']).execute();
+      await db.schema
+        .createIndex('node_sets_token')
+        .on('node_sets')
+        .columns(['scope', 'client_token'])
+        .unique()
+        .execute();
+      await db.schema.createIndex('node_sets_active').on('node_sets').columns(['state', 'lease_until']).execute();
+      // One row per member: what to create where, and where its step stands.
+      await db.schema
+        .createTable('node_set_members')
+        .addColumn('set_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('cloud', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('mark', 'varchar(64)', (c) => c.notNull())
+        .addColumn('step', 'varchar(16)', (c) => c.notNull())
+        .addColumn('node_id', 'varchar(255)')
+        .addColumn('node_state', 'varchar(32)')
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('node_set_members_pk', ['set_id', 'idx'])
+        .execute();
+      // The journal: one row per member step and per compensation, appended in the transaction that makes it.
+      await db.schema
+        .createTable('node_set_journal')
+        .addColumn('set_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('idx', 'integer')
+        .addColumn('step', 'varchar(32)', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('node_set_journal_pk', ['set_id', 'seq'])
+        .execute();
+      // Nodes of dummy clouds with persist: true (so crash tests see them after a restart).
+      await db.schema
+        .createTable('dummy_nodes')
+        .addColumn('cloud', 'varchar(64)', (c) => c.notNull())
+        .addColumn('id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('node', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dummy_nodes_pk', ['cloud', 'id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+
 /**
  * The service's durable state behind one interface: Idempotency-Key records and operations.
  * Implemented once over SQLite (embedded, the default) and PostgreSQL (shared by replicas); every
@@ -35,7 +37,16 @@ export type KeyClaimResult =
   | { outcome: 'in_flight'; leaseUntil: number };
 
 export type OperationState = 'running' | 'succeeded' | 'failed';
-export type OperationKind = 'createNode' | 'rebootNode' | 'startNode' | 'stopNode' | 'destroyNode';
+export type NodeOperationKind = 'createNode' | 'rebootNode' | 'startNode' | 'stopNode' | 'destroyNode';
+/** Node set operations are driven by the node set runner, not by the node operation watcher. */
+export type OperationKind = NodeOperationKind | 'createNodeSet' | 'deleteNodeSet';
+export const NODE_OPERATION_KINDS: readonly NodeOperationKind[] = [
+  'createNode',
+  'rebootNode',
+  'startNode',
+  'stopNode',
+  'destroyNode',
+];
 
 export interface OperationRecord {
   id: string;
@@ -74,6 +85,11 @@ export interface OperationQuery {
 
 export interface StateStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The query builder over the same database, for modules that keep their own tables (node sets, the
+   * dummy cloud's persisted nodes); their tables come from the same versioned migrations.
+   */
+  readonly db: Kysely<any>;
   /** Applies pending versioned migrations (once per store, safe with replicas booting at once). */
   migrate(): Promise<void>;
   /** A trivial round trip, for readiness. */
@@ -101,7 +117,7 @@ export interface StateStore {
   getOperation(id: string): Promise<OperationRecord | undefined>;
   listOperations(query: OperationQuery): Promise<OperationRecord[]>;
   /**
-   * Takes (or renews) the lease on running operations that are this owner's or whose lease ran out
+   * Takes (or renews) the lease on running node operations (NODE_OPERATION_KINDS) that are this owner's or whose lease ran out
    * (their replica died), and returns them. With PostgreSQL, rows are claimed with FOR UPDATE SKIP
    * LOCKED, so two replicas never take the same one.
    */

@@ -336,6 +336,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/node-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Node sets, newest first, a page at a time
+         * @description Every set this service keeps, deleted ones included; pass `nextCursor` as `cursor` for the next page.
+         */
+        get: operations["listNodeSets"];
+        put?: never;
+        /**
+         * Create a set of nodes across clouds, all or nothing
+         * @description Answers at once with the set in `creating`, its `Location` and an `Operation-Location`. The service creates every member in parallel (at most each cloud's `maxConcurrentCreates` at a time) and waits until all are `running`: the set is `ready` and the operation succeeds with the set in `result`. If any member fails (a refused create, a node in `error` or `terminated`, the timeout), every member already created is destroyed, the set ends `failed` and the operation fails with a problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata `orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe.
+         */
+        post: operations["createNodeSet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/node-sets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One node set, each member with its cloud, node id, state and step
+         * @description The set as the service's journal records it; node states are those last seen by the service.
+         */
+        get: operations["getNodeSet"];
+        put?: never;
+        post?: never;
+        /**
+         * Destroy every member of a set (an operation)
+         * @description A `ready` or `failed` set moves to `deleting`; the operation in `Operation-Location` succeeds once every member is gone from its cloud (`deleted`). A set already deleting or deleted answers as it is, with its delete operation; one still `creating` or `rolling_back` is a 409.
+         */
+        delete: operations["deleteNodeSet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -444,6 +492,11 @@ export interface components {
              * @example default
              */
             cloud?: string;
+            /**
+             * @description The node set member involved (a failed node set), by name.
+             * @example web-2
+             */
+            member?: string;
             /** @description Field-level validation failures. */
             errors?: components["schemas"]["FieldError"][];
         };
@@ -715,6 +768,69 @@ export interface components {
              */
             publicKey: string;
         };
+        /** @description One member of a node set and where its step stands. */
+        NodeSetMember: {
+            /** @description Position in the set, 0-based, in request order after `count` expansion. */
+            index: number;
+            /** @example web-1 */
+            name: string;
+            /** @example default */
+            cloud: string;
+            /** @description The node's id in its cloud once the cloud answered the create. */
+            nodeId: string | null;
+            /**
+             * @description The node's state as last seen.
+             * @example running
+             */
+            nodeState: string | null;
+            /**
+             * @description `planned` (nothing sent), `creating` (create sent, answer not yet recorded), `created`, `running`, `failed` (refused, or reached error/terminated), `destroying`, `destroyed`, `cancelled` (never created).
+             * @enum {string}
+             */
+            step: "planned" | "creating" | "created" | "running" | "failed" | "destroying" | "destroyed" | "cancelled";
+            /** @example img-ubuntu-2404 */
+            image: string;
+            /** @example small */
+            size: string;
+            /** @description The last error met on this member (a refused create, a destroy being retried). */
+            error?: string;
+        };
+        /** @description A set of nodes across clouds, created all or nothing. */
+        NodeSet: {
+            /** @example 5b0e7a43-2a54-4d0e-b1b3-2f1c37a3c6a9 */
+            id: string;
+            /** @example web-tier */
+            name: string;
+            /**
+             * @description `creating` until every member runs (`ready`); on any failure `rolling_back` (every member created is destroyed; a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`.
+             * @enum {string}
+             */
+            state: "creating" | "ready" | "rolling_back" | "failed" | "deleting" | "deleted";
+            /** @description The operation following the set now: its create, then its delete (getOperation). */
+            operationId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When a set still creating rolls back as timed out.
+             */
+            deadline: string;
+            /**
+             * @description Members per cloud.
+             * @example {
+             *       "default": 2,
+             *       "east": 1
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            };
+            members: components["schemas"]["NodeSetMember"][];
+            /** @description Why the set failed: an RFC 9457 problem whose detail names the member, its cloud and the cause (also in `cloud` and `member`). */
+            error?: components["schemas"]["Problem"];
+        };
         /** @description A long-running operation (Google AIP-151) started by an accepted write. */
         Operation: {
             /** @example 0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11 */
@@ -723,11 +839,14 @@ export interface components {
              * @description The operationId of the write that started it.
              * @enum {string}
              */
-            kind: "createNode" | "rebootNode" | "startNode" | "stopNode" | "destroyNode";
-            /** @example default */
+            kind: "createNode" | "rebootNode" | "startNode" | "stopNode" | "destroyNode" | "createNodeSet" | "deleteNodeSet";
+            /**
+             * @description The cloud; `*` for node set operations (they span clouds).
+             * @example default
+             */
             cloud: string;
             /**
-             * @description The node the operation acts on.
+             * @description The node the operation acts on (the node set id for createNodeSet and deleteNodeSet).
              * @example node-000004
              */
             target: string;
@@ -752,8 +871,8 @@ export interface components {
              * @description When a still-running operation fails as timed out.
              */
             deadline: string;
-            /** @description The node, once succeeded (absent for destroyNode). */
-            result?: components["schemas"]["Node"];
+            /** @description Once succeeded: the node (absent for destroyNode); the node set for createNodeSet and deleteNodeSet. */
+            result?: components["schemas"]["Node"] | components["schemas"]["NodeSet"];
             /** @description Why it failed (RFC 9457 problem). */
             error?: components["schemas"]["Problem"];
         };
@@ -761,6 +880,73 @@ export interface components {
         OperationPage: {
             /** @description Newest first. */
             items: components["schemas"]["Operation"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page. */
+            nextCursor?: string;
+        };
+        /** @description One node of a set (or `count` alike ones), on one cloud: the fields of createNode plus the cloud. */
+        NodeSetMemberRequest: {
+            /** @example web-1 */
+            name: string;
+            /**
+             * @description Image id (see listImages).
+             * @example img-ubuntu-2404
+             */
+            image: string;
+            /**
+             * @description Size id (see listSizes).
+             * @example small
+             */
+            size: string;
+            /**
+             * @description Location id (see listLocations); the cloud chooses when absent.
+             * @example dc-ams
+             */
+            location?: string;
+            /**
+             * @description Name of a key pair in this cloud (see listKeyPairs).
+             * @example deploy
+             */
+            keyName?: string;
+            /**
+             * @description Cloud-init or script text, at most 64 KiB.
+             * @example #cloud-config
+             *     packages: [nginx]
+             */
+            userData?: string;
+            /**
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255.
+             * @example {
+             *       "team": "web"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Cloud name (see listClouds).
+             * @example default
+             */
+            cloud: string;
+            /**
+             * @description This many alike nodes, named `<name>-1` ... `<name>-<count>`; absent: one node named `name`.
+             * @example 3
+             */
+            count?: number;
+        };
+        /** @description A set of nodes across clouds, created all or nothing. */
+        CreateNodeSetRequest: {
+            /** @example web-tier */
+            name: string;
+            nodes: components["schemas"]["NodeSetMemberRequest"][];
+            /**
+             * @description Seconds until every member must be running, else the set rolls back; default nodeSets.defaultTimeoutSeconds (600).
+             * @example 600
+             */
+            timeoutSeconds?: number;
+        };
+        /** @description One page of node sets, newest first. */
+        NodeSetPage: {
+            items: components["schemas"]["NodeSet"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
         };
@@ -3225,6 +3411,448 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNodeSets: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSetPage"];
+                };
+            };
+            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createNodeSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNodeSetRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; `Location` names the set. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The node set: `/api/v1/node-sets/{id}` (getNodeSet). */
+                    Location: string;
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSet"];
+                };
+            };
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The request names an image, size, location or key pair the cloud does not have.
+             *
+             *     The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request.
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud is rate limiting (type …:cloud-rate-limited), or its circuit breaker is open after repeated failures (type …:cloud-circuit-open); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNodeSet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Node set id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSet"];
+                };
+            };
+            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud, or the resource in it, does not exist. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteNodeSet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Node set id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; the set is deleting (or deleted). */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description The operation this write started: GET it (with `?wait=` seconds to long-poll) or its `/events`. */
+                    "Operation-Location"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSet"];
+                };
+            };
+            /**
+             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             *
+             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud, or the resource in it, does not exist. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Not possible in the current state (or a name already in use, or quota).
+             *
+             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud is rate limiting (type …:cloud-rate-limited), or its circuit breaker is open after repeated failures (type …:cloud-circuit-open); see Retry-After. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {

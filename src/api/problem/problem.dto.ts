@@ -45,6 +45,9 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'The cloud involved, where there is one.', example: 'default' })
   cloud?: string;
 
+  @ApiPropertyOptional({ description: 'The node set member involved (a failed node set), by name.', example: 'web-2' })
+  member?: string;
+
   @ApiPropertyOptional({ description: 'Field-level validation failures.', type: [FieldErrorDto] })
   errors?: FieldErrorDto[];
 }

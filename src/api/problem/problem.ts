@@ -9,6 +9,8 @@ export interface Problem {
   detail: string;
   instance?: string;
   cloud?: string;
+  /** The node set member involved, by name (a failed node set). */
+  member?: string;
   errors?: Array<{ field: string; message: string }>;
 }
 

@@ -5,12 +5,14 @@ import { AllNodesController } from './all-nodes.controller';
 import { CatalogController } from './catalog.controller';
 import { CloudsController } from './clouds.controller';
 import { KeyPairsController } from './key-pairs.controller';
+import { NodeSetsModule } from '../../node-sets/node-sets.module';
+import { NodeSetsController } from './node-sets.controller';
 import { NodesController } from './nodes.controller';
 import { OperationsController } from './operations.controller';
 
 /** The v1 HTTP API: thin controllers over ComputeService. */
 @Module({
-  imports: [ComputeModule, IdempotencyModule],
+  imports: [ComputeModule, IdempotencyModule, NodeSetsModule],
   controllers: [
     CloudsController,
     NodesController,
@@ -18,6 +20,7 @@ import { OperationsController } from './operations.controller';
     CatalogController,
     KeyPairsController,
     OperationsController,
+    NodeSetsController,
   ],
 })
 export class V1Module {}

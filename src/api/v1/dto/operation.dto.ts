@@ -1,13 +1,23 @@
-import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ProblemDto } from '../../problem/problem.dto';
+import { NodeSetDto } from './node-set.dto';
 import { NodeDto } from './node.dto';
 
-export const OPERATION_KINDS = ['createNode', 'rebootNode', 'startNode', 'stopNode', 'destroyNode'] as const;
+export const OPERATION_KINDS = [
+  'createNode',
+  'rebootNode',
+  'startNode',
+  'stopNode',
+  'destroyNode',
+  'createNodeSet',
+  'deleteNodeSet',
+] as const;
 export const OPERATION_STATES = ['running', 'succeeded', 'failed'] as const;
 
 /** A long-running operation (Google AIP-151), started by every accepted write. */
+@ApiExtraModels(NodeDto, NodeSetDto)
 @ApiSchema({
   name: 'Operation',
   description: 'A long-running operation (Google AIP-151) started by an accepted write.',
@@ -17,9 +27,12 @@ export class OperationDto {
   id: string;
   @ApiProperty({ enum: OPERATION_KINDS, description: 'The operationId of the write that started it.' })
   kind: string;
-  @ApiProperty({ example: 'default' })
+  @ApiProperty({ description: 'The cloud; `*` for node set operations (they span clouds).', example: 'default' })
   cloud: string;
-  @ApiProperty({ description: 'The node the operation acts on.', example: 'node-000004' })
+  @ApiProperty({
+    description: 'The node the operation acts on (the node set id for createNodeSet and deleteNodeSet).',
+    example: 'node-000004',
+  })
   target: string;
   @ApiProperty({
     enum: OPERATION_STATES,
@@ -43,8 +56,11 @@ export class OperationDto {
   updatedAt: string;
   @ApiProperty({ format: 'date-time', description: 'When a still-running operation fails as timed out.' })
   deadline: string;
-  @ApiPropertyOptional({ type: NodeDto, description: 'The node, once succeeded (absent for destroyNode).' })
-  result?: NodeDto;
+  @ApiPropertyOptional({
+    oneOf: [{ $ref: getSchemaPath(NodeDto) }, { $ref: getSchemaPath(NodeSetDto) }],
+    description: 'Once succeeded: the node (absent for destroyNode); the node set for createNodeSet and deleteNodeSet.',
+  })
+  result?: NodeDto | NodeSetDto;
   @ApiPropertyOptional({ type: ProblemDto, description: 'Why it failed (RFC 9457 problem).' })
   error?: ProblemDto;
 }

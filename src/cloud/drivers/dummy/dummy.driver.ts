@@ -31,7 +31,30 @@ export interface DummyOptions {
   createAnswerDelayMs?: number;
   /** Images whose nodes end in `error` instead of `running` (to show failed operations). */
   failingImages?: string[];
+  /** Injected faults, all off by default (to drive node set rollbacks in tests and demos). */
+  faults?: DummyFaults;
+  /** Where nodes are kept across restarts (extraParams.persist: the service's state store); absent: memory only. */
+  persistence?: DummyPersistence;
 }
+
+export interface DummyFaults {
+  /** Every Nth create on this cloud is refused (a 422 problem); 0 = never. */
+  createFailEvery?: number;
+  /** Every Nth created node settles in `error` instead of `running`; 0 = never. */
+  errorStateEvery?: number;
+  /** Creates never answer (the call is bounded only by the cloud's timeoutMs). */
+  hangCreate?: boolean;
+}
+
+/** Keeps a dummy cloud's nodes outside the process (see DummyNodeStore). */
+export interface DummyPersistence {
+  load(): Promise<StoredNodeRecord[]>;
+  save(node: StoredNodeRecord): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+/** A node as persisted: its public fields, its mark and the state it settles in. */
+export type StoredNodeRecord = CloudNode & { clientToken?: string; settlesTo?: NodeState };
 
 /** Which action is allowed from which state, the state it passes through, and where it settles. */
 const ACTIONS: Record<NodeAction, { from: NodeState; via: NodeState; to: NodeState }> = {
@@ -44,6 +67,8 @@ interface StoredNode extends CloudNode {
   timer?: NodeJS.Timeout;
   /** The create's idempotency mark, kept like a cloud keeps a tag. */
   clientToken?: string;
+  /** Where a node in transition settles (persisted, so a restart finishes the transition). */
+  settlesTo?: NodeState;
 }
 
 /**
@@ -59,8 +84,13 @@ export class DummyDriver implements ComputeDriver {
   private readonly nodes = new Map<string, StoredNode>();
   private readonly keyPairs = new Map<string, CloudKeyPair>();
   private sequence = 0;
+  private creates = 0;
+  private settled = 0;
+  private loaded?: Promise<void>;
 
   constructor(private readonly options: DummyOptions) {
+    // A persisted cloud starts with what its store holds (loaded on first use), not with demo nodes.
+    if (options.persistence) return;
     for (let i = 1; i <= options.nodes; i++) {
       const node = this.newNode({ name: `demo-${i}`, image: DUMMY_IMAGES[0].id, size: DUMMY_SIZES[0].id }, 'running');
       this.nodes.set(node.id, node);
@@ -69,6 +99,7 @@ export class DummyDriver implements ComputeDriver {
 
   async connect(): Promise<void> {
     await this.latency();
+    await this.load();
   }
 
   async close(): Promise<void> {
@@ -91,6 +122,8 @@ export class DummyDriver implements ComputeDriver {
 
   async createNode(request: CreateNodeRequest): Promise<CloudNode> {
     await this.latency();
+    const faults = this.options.faults ?? {};
+    if (faults.hangCreate) await new Promise<never>(() => undefined);
     // Every reference is checked before anything is stored: a bad request creates nothing.
     if (!DUMMY_IMAGES.some((i) => i.id === request.image)) throw invalidReference('image', request.image);
     if (!DUMMY_SIZES.some((s) => s.id === request.size)) throw invalidReference('size', request.size);
@@ -105,10 +138,32 @@ export class DummyDriver implements ComputeDriver {
         { field: 'networks' },
       );
     }
+    this.creates++;
+    if (faults.createFailEvery && this.creates % faults.createFailEvery === 0) {
+      // invalid_reference answers 422, as the fault is documented.
+      throw new CloudError(
+        'invalid_reference',
+        `create refused by the fault createFailEvery: ${faults.createFailEvery} (create #${this.creates})`,
+      );
+    }
     const node = this.newNode(request, 'pending');
     node.clientToken = request.clientToken;
+    this.settled++;
+    const failing =
+      this.options.failingImages?.includes(request.image) ||
+      (!!faults.errorStateEvery && this.settled % faults.errorStateEvery === 0);
+    node.settlesTo = failing ? 'error' : 'running';
     this.nodes.set(node.id, node);
-    this.settleLater(node, this.options.failingImages?.includes(request.image) ? 'error' : 'running');
+    try {
+      await this.persist(node);
+    } catch (error) {
+      this.nodes.delete(node.id);
+      throw new CloudError(
+        'unavailable',
+        `the dummy cloud's store could not record the node: ${(error as Error).message}`,
+      );
+    }
+    this.settleLater(node, node.settlesTo);
     if (this.options.createAnswerDelayMs) await sleep(this.options.createAnswerDelayMs, undefined, { ref: false });
     return publicView(node);
   }
@@ -130,6 +185,8 @@ export class DummyDriver implements ComputeDriver {
       );
     }
     node.state = rule.via;
+    node.settlesTo = rule.to;
+    await this.persist(node);
     this.settleLater(node, rule.to);
     return publicView(node);
   }
@@ -139,6 +196,7 @@ export class DummyDriver implements ComputeDriver {
     const node = this.find(id);
     clearTimeout(node.timer);
     this.nodes.delete(id);
+    if (this.options.persistence) await this.options.persistence.remove(id);
   }
 
   async listImages(): Promise<CloudImage[]> {
@@ -202,7 +260,11 @@ export class DummyDriver implements ComputeDriver {
     clearTimeout(node.timer);
     node.timer = setTimeout(() => {
       node.timer = undefined;
-      if (this.nodes.get(node.id) === node) node.state = to;
+      if (this.nodes.get(node.id) !== node) return;
+      node.state = to;
+      node.settlesTo = undefined;
+      // Best effort: a lost write only means the node settles again after a restart.
+      this.persist(node).catch(() => undefined);
     }, this.options.transitionMs);
     node.timer.unref();
   }
@@ -215,12 +277,41 @@ export class DummyDriver implements ComputeDriver {
 
   private async latency(): Promise<void> {
     if (this.options.latencyMs > 0) await sleep(this.options.latencyMs, undefined, { ref: false });
+    await this.load();
+  }
+
+  /** Loads persisted nodes once; a node that was in transition settles after transitionMs, as before the restart. */
+  private load(): Promise<void> {
+    const persistence = this.options.persistence;
+    if (!persistence) return Promise.resolve();
+    this.loaded ??= persistence.load().then(
+      (records) => {
+        for (const record of records) {
+          const node: StoredNode = { ...record };
+          this.nodes.set(node.id, node);
+          this.sequence = Math.max(this.sequence, Number(node.id.replace(/^node-/, '')) || 0);
+          if (node.settlesTo && node.settlesTo !== node.state) this.settleLater(node, node.settlesTo);
+        }
+      },
+      (error: unknown) => {
+        this.loaded = undefined;
+        throw new CloudError('unavailable', `the dummy cloud's store could not be read: ${(error as Error).message}`);
+      },
+    );
+    return this.loaded;
+  }
+
+  /** Writes a node through to the store before the call answers, like a cloud that has accepted it. */
+  private async persist(node: StoredNode): Promise<void> {
+    if (!this.options.persistence) return;
+    const { timer: _timer, ...record } = node;
+    await this.options.persistence.save(structuredClone(record));
   }
 }
 
 /** A copy callers may change freely (explicit, because structuredClone dominated list latency). */
 function publicView(node: StoredNode): CloudNode {
-  const { timer: _timer, clientToken: _clientToken, ...rest } = node;
+  const { timer: _timer, clientToken: _clientToken, settlesTo: _settlesTo, ...rest } = node;
   return {
     ...rest,
     publicIps: [...rest.publicIps],

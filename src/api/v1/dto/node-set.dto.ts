@@ -1,0 +1,170 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { CLOUD_NAME } from '../../../config/settings.schema';
+import { MEMBER_STEPS, NODE_SET_STATES } from '../../../node-sets/node-set.model';
+import { ProblemDto } from '../../problem/problem.dto';
+import { CreateNodeDto } from './create-node.dto';
+
+@ApiSchema({
+  name: 'NodeSetMemberRequest',
+  description: 'One node of a set (or `count` alike ones), on one cloud: the fields of createNode plus the cloud.',
+})
+export class NodeSetMemberRequestDto extends OmitType(CreateNodeDto, ['networks'] as const) {
+  @ApiProperty({ description: 'Cloud name (see listClouds).', example: 'default' })
+  @Matches(CLOUD_NAME, { message: 'cloud must be a cloud name (a-z, 0-9, "-", "_")' })
+  cloud: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    description: 'This many alike nodes, named `<name>-1` ... `<name>-<count>`; absent: one node named `name`.',
+    example: 3,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  count?: number;
+}
+
+@ApiSchema({ name: 'CreateNodeSetRequest', description: 'A set of nodes across clouds, created all or nothing.' })
+export class CreateNodeSetDto {
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'web-tier' })
+  @IsString()
+  @Length(1, 255)
+  name: string;
+
+  @ApiProperty({ type: [NodeSetMemberRequestDto], minItems: 1, maxItems: 1000 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => NodeSetMemberRequestDto)
+  nodes: NodeSetMemberRequestDto[];
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 86400,
+    description:
+      'Seconds until every member must be running, else the set rolls back; default nodeSets.defaultTimeoutSeconds (600).',
+    example: 600,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  timeoutSeconds?: number;
+}
+
+@ApiSchema({ name: 'NodeSetMember', description: 'One member of a node set and where its step stands.' })
+export class NodeSetMemberDto {
+  @ApiProperty({ description: 'Position in the set, 0-based, in request order after `count` expansion.' })
+  index: number;
+  @ApiProperty({ example: 'web-1' })
+  name: string;
+  @ApiProperty({ example: 'default' })
+  cloud: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "The node's id in its cloud once the cloud answered the create.",
+  })
+  nodeId: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The node's state as last seen.", example: 'running' })
+  nodeState: string | null;
+  @ApiProperty({
+    enum: MEMBER_STEPS,
+    description:
+      '`planned` (nothing sent), `creating` (create sent, answer not yet recorded), `created`, `running`, `failed` ' +
+      '(refused, or reached error/terminated), `destroying`, `destroyed`, `cancelled` (never created).',
+  })
+  step: string;
+  @ApiProperty({ example: 'img-ubuntu-2404' })
+  image: string;
+  @ApiProperty({ example: 'small' })
+  size: string;
+  @ApiPropertyOptional({
+    description: 'The last error met on this member (a refused create, a destroy being retried).',
+  })
+  error?: string;
+}
+
+@ApiSchema({ name: 'NodeSet', description: 'A set of nodes across clouds, created all or nothing.' })
+export class NodeSetDto {
+  @ApiProperty({ example: '5b0e7a43-2a54-4d0e-b1b3-2f1c37a3c6a9' })
+  id: string;
+  @ApiProperty({ example: 'web-tier' })
+  name: string;
+  @ApiProperty({
+    enum: NODE_SET_STATES,
+    description:
+      '`creating` until every member runs (`ready`); on any failure `rolling_back` (every member created is destroyed; ' +
+      'a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`.',
+  })
+  state: string;
+  @ApiProperty({ description: 'The operation following the set now: its create, then its delete (getOperation).' })
+  operationId: string;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+  @ApiProperty({ format: 'date-time', description: 'When a set still creating rolls back as timed out.' })
+  deadline: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Members per cloud.',
+    example: { default: 2, east: 1 },
+  })
+  counts: Record<string, number>;
+  @ApiProperty({ type: [NodeSetMemberDto] })
+  members: NodeSetMemberDto[];
+  @ApiPropertyOptional({
+    type: ProblemDto,
+    description:
+      'Why the set failed: an RFC 9457 problem whose detail names the member, its cloud and the cause (also in `cloud` and `member`).',
+  })
+  error?: ProblemDto;
+}
+
+@ApiSchema({ name: 'NodeSetPage', description: 'One page of node sets, newest first.' })
+export class NodeSetPageDto {
+  @ApiProperty({ type: [NodeSetDto] })
+  items: NodeSetDto[];
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' })
+  nextCursor?: string;
+}
+
+export class NodeSetParams {
+  @ApiProperty({ description: 'Node set id.' })
+  @IsString()
+  @Length(1, 64)
+  id: string;
+}
+
+export class ListNodeSetsQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  limit?: number;
+  @IsOptional()
+  @IsString()
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  cursor?: string;
+}
