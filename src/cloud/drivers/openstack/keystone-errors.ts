@@ -3,7 +3,10 @@ import { rateLimitDelay } from '../../driver/rate-limit';
 import { answerError, noAnswerError, providerMessage, statusKind, statusOf } from '../pkgcloud/provider-error';
 
 /** Keystone's answer to a login: anything but "no" or "too slow" is a setup problem, never the caller's. */
-export function keystoneError(err: unknown, where: { tokensUrl: string; region: string }): CloudError {
+export function keystoneError(
+  err: unknown,
+  where: { tokensUrl: string; region: string; interface: string; computeEndpoints: string[] },
+): CloudError {
   const operation = 'log in to Keystone';
   if (err instanceof CloudError) return err;
   const status = statusOf(err);
@@ -23,7 +26,9 @@ export function keystoneError(err: unknown, where: { tokensUrl: string; region: 
     if (/endpoint/i.test((err as Error)?.message ?? '')) {
       return new CloudError(
         'unavailable',
-        `${operation}: the catalog has no compute endpoint in region "${where.region}": check extraParams.region`,
+        `${operation}: the catalog has no ${where.interface} compute endpoint in region "${where.region}"; it offers ` +
+          (where.computeEndpoints.length ? where.computeEndpoints.join(', ') : 'no compute endpoint at all') +
+          ': check extraParams.region and extraParams.interface',
         { cause: err },
       );
     }

@@ -35,7 +35,19 @@ describe('openstack settings', () => {
       userDomainName: 'Default',
       projectDomainName: 'Default',
       keystoneVersion: 'v3',
+      interface: 'public',
     });
+  });
+
+  it('takes the catalog interface (public, internal, admin) and hands it to pkgcloud', () => {
+    const internal = openstackOptionsSchema.parse(settings({ interface: 'internal' }));
+    expect(pkgcloudOptions(internal)).toMatchObject({ useInternal: true });
+    expect(pkgcloudOptions(openstackOptionsSchema.parse(settings({ interface: 'admin' })))).toMatchObject({
+      useAdmin: true,
+    });
+    expect(problems(settings({ interface: 'private' }))).toBe(
+      'clouds.lab.extraParams.interface: must be "public" (the default), "internal" or "admin"',
+    );
   });
 
   it('maps projectName to the tenantName pkgcloud reads, with both domains', () => {

@@ -12,6 +12,8 @@ export interface OpenstackOptions {
   userDomainName: string;
   projectDomainName: string;
   keystoneVersion: 'v3' | 'v2.0';
+  /** Which of the catalog's compute endpoints to use (Keystone's interface): public unless set. */
+  interface: 'public' | 'internal' | 'admin';
   strictSSL?: boolean;
 }
 
@@ -38,6 +40,9 @@ const extraParams = z
     userDomainName: z.string().min(1, 'must not be empty').default('Default'),
     projectDomainName: z.string().min(1, 'must not be empty').default('Default'),
     keystoneVersion: z.enum(['v3', 'v2.0'], { error: 'must be "v3" (the default) or "v2.0"' }).default('v3'),
+    interface: z
+      .enum(['public', 'internal', 'admin'], { error: 'must be "public" (the default), "internal" or "admin"' })
+      .default('public'),
     strictSSL: z.boolean({ error: 'must be true or false' }).optional(),
     // pkgcloud's own names, which would otherwise be dropped without a word.
     tenantName: renamed('projectName'),
@@ -72,6 +77,7 @@ export const openstackOptionsSchema = z
     userDomainName: p.userDomainName,
     projectDomainName: p.projectDomainName,
     keystoneVersion: p.keystoneVersion,
+    interface: p.interface,
     ...(p.strictSSL !== undefined ? { strictSSL: p.strictSSL } : {}),
   }));
 
@@ -90,5 +96,8 @@ export function pkgcloudOptions(o: OpenstackOptions): Record<string, unknown> {
       ? { tenantId: o.projectId }
       : { tenantName: o.projectName, projectDomainName: o.projectDomainName }),
     ...(o.strictSSL !== undefined ? { strictSSL: o.strictSSL } : {}),
+    // pkgcloud picks the catalog's endpoint by interface from these two flags.
+    ...(o.interface === 'internal' ? { useInternal: true } : {}),
+    ...(o.interface === 'admin' ? { useAdmin: true } : {}),
   };
 }

@@ -189,8 +189,50 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
     const noRegion = await failure(driver.connect());
     expect([noRegion.kind, noRegion.message]).toEqual([
       'unavailable',
-      'log in to Keystone: the catalog has no compute endpoint in region "RegionOne": check extraParams.region',
+      'log in to Keystone: the catalog has no public compute endpoint in region "RegionOne"; it offers public in "OtherRegion": check extraParams.region and extraParams.interface',
     ]);
+  });
+
+  describe('a private deployment: the catalog has only internal and admin compute endpoints (fault kind: catalog lookups)', () => {
+    const privateKeystone = (): Exchange => ({
+      ...keystone(),
+      headers: { 'x-subject-token': 'tok-1' },
+      body: () => ({
+        token: {
+          issued_at: new Date().toISOString(),
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          project: { id: 'p-1', name: 'demo' },
+          user: { id: 'u-1', name: 'demo' },
+          catalog: [
+            {
+              type: 'compute',
+              name: 'nova',
+              endpoints: [
+                { interface: 'internal', region: 'RegionOne', url: `${fx.url}/internal/v2.1` },
+                { interface: 'admin', region: 'RegionOne', url: `${fx.url}/admin/v2.1` },
+              ],
+            },
+          ],
+        },
+      }),
+    });
+
+    it('says which endpoints the catalog offers when the public one is missing', async () => {
+      fx.on(privateKeystone());
+      const error = await failure(driver.connect());
+      expect([error.kind, error.message]).toEqual([
+        'unavailable',
+        'log in to Keystone: the catalog has no public compute endpoint in region "RegionOne"; it offers admin in "RegionOne", internal in "RegionOne": check extraParams.region and extraParams.interface',
+      ]);
+    });
+
+    it.each(['internal', 'admin'])('uses the %s endpoint when extraParams.interface says so', async (iface) => {
+      driver = makeDriver({ interface: iface });
+      fx.on(privateKeystone(), { method: 'GET', path: `/${iface}/v2.1/flavors/detail`, body: { flavors: [] } });
+      expect(await driver.listSizes()).toEqual([]);
+      expect(fx.received('GET', `/${iface}/v2.1/flavors/detail`)).toHaveLength(1);
+      fx.assertClean();
+    });
   });
 
   it('logs in again once when Nova refuses the token on a read', async () => {

@@ -33,7 +33,35 @@ export class OpenstackDriver extends NovaDriver {
   }
 
   protected loginError(err: unknown): CloudError {
-    return keystoneError(err, { tokensUrl: this.tokensUrl(), region: this.options.region });
+    return keystoneError(err, {
+      tokensUrl: this.tokensUrl(),
+      region: this.options.region,
+      interface: this.options.interface,
+      computeEndpoints: this.computeEndpoints(),
+    });
+  }
+
+  /** The compute endpoints of the last login's catalog, as "<interface> in <region>" (v3 or v2.0). */
+  private computeEndpoints(): string[] {
+    const raw = this.client._identity?.raw as
+      { token?: { catalog?: unknown }; access?: { serviceCatalog?: unknown } } | undefined;
+    const catalog = raw?.token?.catalog ?? raw?.access?.serviceCatalog;
+    if (!Array.isArray(catalog)) return [];
+    const found = new Set<string>();
+    for (const service of catalog as Array<{ type?: unknown; endpoints?: unknown }>) {
+      if (service?.type !== 'compute' || !Array.isArray(service.endpoints)) continue;
+      for (const e of service.endpoints as Array<Record<string, unknown>>) {
+        const named = e.region ?? e.region_id;
+        const region = typeof named === 'string' ? named : '?';
+        // v3 names one interface per endpoint; v2.0 gives each URL its own key.
+        const interfaces =
+          typeof e.interface === 'string'
+            ? [e.interface]
+            : (['public', 'internal', 'admin'] as const).filter((i) => e[`${i}URL`]);
+        for (const i of interfaces) found.add(`${i} in "${region}"`);
+      }
+    }
+    return [...found].sort();
   }
 
   private tokensUrl(): string {
