@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../api/problem/problem.exception';
 import { ComputeService } from '../compute/compute.service';
 import { decodeCursor, encodeCursor, OperationsService } from '../operations/operations.service';
+import { NodeSetPlan, previewNodeSet } from './node-set-preview';
 import { NodeSetRunner } from './node-set-runner';
 import { NodeSetStore } from './node-set-store';
 import { nodeSetView, NodeSetView } from './node-set-view';
@@ -104,6 +105,17 @@ export class NodeSetsService {
     await this.store.insert(set, members, operation, this.runner.lease());
     this.runner.wake();
     return nodeSetView(set, members);
+  }
+
+  /**
+   * Checks a set without creating anything (dryRun): everything `create` checks, plus every reference
+   * on its cloud, and the cost estimate. Throws the 422 problem listing every problem.
+   */
+  async preview(spec: NodeSetSpec): Promise<NodeSetPlan> {
+    const expanded = expand(spec.nodes);
+    const { plan, problems } = await previewNodeSet(this.compute, spec.name, expanded, this.check(expanded));
+    if (!plan) throw invalidSet(problems);
+    return plan;
   }
 
   async get(id: string): Promise<NodeSetView> {
@@ -213,6 +225,12 @@ export function expand(nodes: NodeSetMemberSpec[]): Array<NodeSetMemberSpec & { 
       out.push({ ...node, name: `${node.name}-${n}`, field });
   });
   return out;
+}
+
+function invalidSet(problems: Array<{ field: string; message: string }>): ProblemException {
+  return new ProblemException(422, `the node set cannot be created: ${problems.length} problem(s), listed in errors`, {
+    errors: problems,
+  });
 }
 
 function pickRequest(m: NodeSetMemberSpec): MemberRequest {

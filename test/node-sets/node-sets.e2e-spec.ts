@@ -39,7 +39,7 @@ describe('node sets (dummy clouds)', () => {
       clouds: {
         a: { engine: 'dummy', default: true, extraParams: { transitionMs: 100 } },
         b: { engine: 'dummy', maxConcurrentCreates: 2, extraParams: { transitionMs: 100, latencyMs: 20 } },
-        c: { engine: 'dummy', extraParams: { transitionMs: 100 } },
+        c: { engine: 'dummy', extraParams: { transitionMs: 100, unpricedSizes: ['large'] } },
         refusing: { engine: 'dummy', extraParams: { transitionMs: 100, faults: { createFailEvery: 3 } } },
         erring: { engine: 'dummy', extraParams: { transitionMs: 100, faults: { errorStateEvery: 2 } } },
         stuck: { engine: 'dummy', extraParams: { transitionMs: 600_000 } },
@@ -200,5 +200,80 @@ describe('node sets (dummy clouds)', () => {
     });
     expectProblem(await api('DELETE', `/node-sets/${created.body.id}`), 409, /creating/);
     await waitDone(created.headers.get('operation-location')!);
+  });
+
+  it('dryRun=true answers 200 with the plan: counts per cloud, hourly and monthly cost, unpriced members; creates nothing', async () => {
+    const before = (await api('GET', '/node-sets?limit=1000')).body.items.length;
+    const res = await api('POST', '/node-sets?dryRun=true', {
+      name: 'preview',
+      nodes: [
+        member('a', 'p-web', { count: 3, size: 'small' }),
+        member('b', 'p-db', { size: 'medium', location: 'dc-ams' }),
+        member('c', 'p-big', { size: 'large' }),
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'preview', valid: true, counts: { a: 3, b: 1, c: 1 } });
+    expect(res.body.members).toHaveLength(5);
+    expect(res.body.members[4]).toMatchObject({ name: `${run}-p-big`, cloud: 'c', size: 'large', hourlyPrice: null });
+    // 3 × small (0.0075) + medium (0.03); large on c has no published price.
+    expect(res.body.cost).toEqual({
+      currency: 'USD',
+      hourly: 0.0525,
+      monthly: 38.325,
+      hoursPerMonth: 730,
+      unpricedMembers: [`${run}-p-big`],
+    });
+    expect((await api('GET', '/node-sets?limit=1000')).body.items.length).toBe(before);
+    for (const cloud of ['a', 'b', 'c']) expect(await nodesOf(cloud)).toEqual([]);
+  });
+
+  it('dryRun=true lists every problem at once: references on each cloud, capabilities, unknown clouds', async () => {
+    const res = await api('POST', '/node-sets?dryRun=true', {
+      name: 'bad-preview',
+      nodes: [
+        member('a', 'q-1', { image: 'img-nope', size: 'huge' }),
+        member('b', 'q-2', { location: 'dc-mars', keyName: 'no-such-key' }),
+        member('nowhere', 'q-3'),
+        member('c', 'q-4', { count: 2, size: 'tiny' }),
+      ],
+    });
+    const problem = expectProblem(res, 422);
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'nodes[0].image', message: 'image "img-nope" does not exist in cloud "a"' },
+        { field: 'nodes[0].size', message: 'size "huge" does not exist in cloud "a"' },
+        { field: 'nodes[1].location', message: 'location "dc-mars" does not exist in cloud "b"' },
+        { field: 'nodes[1].keyName', message: 'key pair "no-such-key" does not exist in cloud "b"' },
+        { field: 'nodes[2].cloud', message: expect.stringContaining('"nowhere"') },
+        { field: 'nodes[3].size', message: 'size "tiny" does not exist in cloud "c"' },
+      ]),
+    );
+    // The two members expanded from nodes[3] give one problem, not two.
+    expect(problem.errors).toHaveLength(6);
+    expectProblem(
+      await api(
+        'POST',
+        '/node-sets?dryRun=true',
+        { name: 'k', nodes: [member('a', 'k')] },
+        { 'idempotency-key': randomUUID() },
+      ),
+      400,
+      /dryRun/,
+    );
+    expectProblem(await api('POST', '/node-sets?dryRun=maybe', { name: 'k', nodes: [member('a', 'k')] }), 400);
+  });
+
+  it('a size the cloud does not have: the dry run names it, and the set itself rolls back', async () => {
+    const nodes = [member('a', 's-ok'), member('b', 's-bad', { size: 'xxl' })];
+    const preview = expectProblem(await api('POST', '/node-sets?dryRun=true', { name: 'size', nodes }), 422);
+    expect(preview.errors).toEqual([{ field: 'nodes[1].size', message: 'size "xxl" does not exist in cloud "b"' }]);
+    const { op } = await expectRolledBack(
+      nodes,
+      new RegExp(`member "${run}-s-bad" on cloud "b": create refused: .*xxl`),
+      422,
+    );
+    expect(op.error.cloud).toBe('b');
+    expect(await nodesOf('a')).toEqual([]);
   });
 });

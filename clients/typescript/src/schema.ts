@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Create a set of nodes across clouds, all or nothing
-         * @description Answers at once with the set in `creating`, its `Location` and an `Operation-Location`. The service creates every member in parallel (at most each cloud's `maxConcurrentCreates` at a time) and waits until all are `running`: the set is `ready` and the operation succeeds with the set in `result`. If any member fails (a refused create, a node in `error` or `terminated`, the timeout), every member already created is destroyed, the set ends `failed` and the operation fails with a problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata `orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe.
+         * @description Answers at once with the set in `creating`, its `Location` and an `Operation-Location`. The service creates every member in parallel (at most each cloud's `maxConcurrentCreates` at a time) and waits until all are `running`: the set is `ready` and the operation succeeds with the set in `result`. If any member fails (a refused create, a node in `error` or `terminated`, the timeout), every member already created is destroyed, the set ends `failed` and the operation fails with a problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata `orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe. `?dryRun=true` creates nothing and answers 200 with the plan: every image, size, location and key pair checked on its cloud, the count per cloud and the estimated hourly and monthly cost from the sizes' published prices (naming the members without one); an invalid set is a 422 listing every problem at once.
          */
         post: operations["createNodeSet"];
         delete?: never;
@@ -943,6 +943,66 @@ export interface components {
              * @example 600
              */
             timeoutSeconds?: number;
+        };
+        /** @description One member as a dry run plans it. */
+        NodeSetPlannedMember: {
+            index: number;
+            /** @example web-1 */
+            name: string;
+            /** @example default */
+            cloud: string;
+            /** @example img-ubuntu-2404 */
+            image: string;
+            /** @example small */
+            size: string;
+            /**
+             * @description The size's published hourly price in USD; null when the cloud publishes none.
+             * @example 0.0075
+             */
+            hourlyPrice: number | null;
+        };
+        /** @description Estimated cost of a set from its sizes' published prices. */
+        NodeSetCost: {
+            /** @enum {string} */
+            currency: "USD";
+            /**
+             * @description Sum of the priced members' hourly prices.
+             * @example 0.0375
+             */
+            hourly: number;
+            /**
+             * @description hourly × hoursPerMonth.
+             * @example 27.375
+             */
+            monthly: number;
+            /**
+             * @description Hours in a month for the estimate (365 × 24 / 12).
+             * @example 730
+             */
+            hoursPerMonth: number;
+            /** @description Members whose size has no published price (not in the sums). */
+            unpricedMembers: string[];
+        };
+        /** @description What createNodeSet would do (dryRun=true): nothing is created. */
+        NodeSetPlan: {
+            /** @example web-tier */
+            name: string;
+            /**
+             * @description Always true: an invalid set is a 422 problem instead.
+             * @enum {boolean}
+             */
+            valid: true;
+            members: components["schemas"]["NodeSetPlannedMember"][];
+            /**
+             * @example {
+             *       "default": 3,
+             *       "lab": 1
+             *     }
+             */
+            counts: {
+                [key: string]: number;
+            };
+            cost: components["schemas"]["NodeSetCost"];
         };
         /** @description One page of node sets, newest first. */
         NodeSetPage: {
@@ -3497,7 +3557,10 @@ export interface operations {
     };
     createNodeSet: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Preview: create nothing and answer 200 with the plan (every reference checked on its cloud, counts per cloud, cost), or 422 with every problem. Not combined with an Idempotency-Key (400). */
+                dryRun?: boolean;
+            };
             header?: {
                 /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
@@ -3511,6 +3574,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description dryRun=true: the plan; nothing was created. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSetPlan"];
+                };
+            };
             /** @description Accepted; `Location` names the set. */
             202: {
                 headers: {

@@ -23,7 +23,16 @@ import { NodeSetsService } from '../../node-sets/node-sets.service';
 import { nodeSetPath } from '../../node-sets/node-set-view';
 import { operationPath } from '../../operations/operation-view';
 import { ApiProblems } from '../problem/api-problems.decorator';
-import { CreateNodeSetDto, ListNodeSetsQuery, NodeSetDto, NodeSetPageDto, NodeSetParams } from './dto/node-set.dto';
+import { ProblemException } from '../problem/problem.exception';
+import {
+  CreateNodeSetDto,
+  CreateNodeSetQuery,
+  ListNodeSetsQuery,
+  NodeSetDto,
+  NodeSetPageDto,
+  NodeSetParams,
+  NodeSetPlanDto,
+} from './dto/node-set.dto';
 
 const LOCATION_HEADER = {
   Location: {
@@ -63,7 +72,10 @@ export class NodeSetsController {
       "problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata " +
       '`orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; ' +
       'the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, ' +
-      'locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe.',
+      'locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe. ' +
+      '`?dryRun=true` creates nothing and answers 200 with the plan: every image, size, location and key pair checked on its ' +
+      "cloud, the count per cloud and the estimated hourly and monthly cost from the sizes' published prices (naming the " +
+      'members without one); an invalid set is a 422 listing every problem at once.',
   })
   @IdempotentWrite()
   @ApiAcceptedResponse({
@@ -71,13 +83,21 @@ export class NodeSetsController {
     description: 'Accepted; `Location` names the set.',
     headers: LOCATION_HEADER,
   })
+  @ApiOkResponse({ type: NodeSetPlanDto, description: 'dryRun=true: the plan; nothing was created.' })
   @ApiProblems(400, 409, 413, 415, 422, 503)
   async createNodeSet(
     @Body() body: CreateNodeSetDto,
+    @Query() query: CreateNodeSetQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyHold() hold?: KeyHold,
-  ): Promise<NodeSetDto> {
+  ): Promise<NodeSetDto | NodeSetPlanDto> {
+    if (query.dryRun) {
+      // A preview changes nothing, so a key would only bind a plan that may change with the clouds.
+      if (hold) throw new ProblemException(400, 'dryRun=true takes no Idempotency-Key: a preview changes nothing');
+      reply.status(200);
+      return await this.nodeSets.preview(body);
+    }
     const set = await this.nodeSets.create(
       body,
       { scope: hold?.scope ?? request.raw.apiKeyName ?? 'anonymous', clientToken: hold?.clientToken },

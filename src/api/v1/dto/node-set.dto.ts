@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -167,4 +168,67 @@ export class ListNodeSetsQuery {
   @IsString()
   @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
   cursor?: string;
+}
+
+export class CreateNodeSetQuery {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      'Preview: create nothing and answer 200 with the plan (every reference checked on its cloud, counts per cloud, cost), ' +
+      'or 422 with every problem. Not combined with an Idempotency-Key (400).',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'dryRun must be true or false' })
+  dryRun?: boolean;
+}
+
+@ApiSchema({ name: 'NodeSetPlannedMember', description: 'One member as a dry run plans it.' })
+export class PlannedMemberDto {
+  @ApiProperty()
+  index: number;
+  @ApiProperty({ example: 'web-1' })
+  name: string;
+  @ApiProperty({ example: 'default' })
+  cloud: string;
+  @ApiProperty({ example: 'img-ubuntu-2404' })
+  image: string;
+  @ApiProperty({ example: 'small' })
+  size: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The size's published hourly price in USD; null when the cloud publishes none.",
+    example: 0.0075,
+  })
+  hourlyPrice: number | null;
+}
+
+@ApiSchema({ name: 'NodeSetCost', description: "Estimated cost of a set from its sizes' published prices." })
+export class NodeSetCostDto {
+  @ApiProperty({ enum: ['USD'] })
+  currency: string;
+  @ApiProperty({ description: "Sum of the priced members' hourly prices.", example: 0.0375 })
+  hourly: number;
+  @ApiProperty({ description: 'hourly × hoursPerMonth.', example: 27.375 })
+  monthly: number;
+  @ApiProperty({ description: 'Hours in a month for the estimate (365 × 24 / 12).', example: 730 })
+  hoursPerMonth: number;
+  @ApiProperty({ type: [String], description: 'Members whose size has no published price (not in the sums).' })
+  unpricedMembers: string[];
+}
+
+@ApiSchema({ name: 'NodeSetPlan', description: 'What createNodeSet would do (dryRun=true): nothing is created.' })
+export class NodeSetPlanDto {
+  @ApiProperty({ example: 'web-tier' })
+  name: string;
+  @ApiProperty({ enum: [true], description: 'Always true: an invalid set is a 422 problem instead.' })
+  valid: boolean;
+  @ApiProperty({ type: [PlannedMemberDto] })
+  members: PlannedMemberDto[];
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, example: { default: 3, lab: 1 } })
+  counts: Record<string, number>;
+  @ApiProperty({ type: NodeSetCostDto })
+  cost: NodeSetCostDto;
 }

@@ -31,6 +31,8 @@ export interface DummyOptions {
   createAnswerDelayMs?: number;
   /** Images whose nodes end in `error` instead of `running` (to show failed operations). */
   failingImages?: string[];
+  /** Sizes listed without a price, like clouds that publish none (OpenStack flavors). */
+  unpricedSizes?: string[];
   /** Injected faults, all off by default (to drive node set rollbacks in tests and demos). */
   faults?: DummyFaults;
   /** Where nodes are kept across restarts (extraParams.persist: the service's state store); absent: memory only. */
@@ -206,7 +208,11 @@ export class DummyDriver implements ComputeDriver {
 
   async listSizes(): Promise<CloudSize[]> {
     await this.latency();
-    return structuredClone(DUMMY_SIZES);
+    const unpriced = this.options.unpricedSizes ?? [];
+    return DUMMY_SIZES.map((size) => ({
+      ...structuredClone(size),
+      price: unpriced.includes(size.id) ? null : size.price,
+    }));
   }
 
   async listLocations(): Promise<CloudLocation[]> {

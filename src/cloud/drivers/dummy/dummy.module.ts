@@ -23,6 +23,8 @@ const extraParams = z
     latencyMs: z.number().int().min(0).max(600_000).default(0),
     failingImages: z.array(z.string().min(1)).default([]),
     createAnswerDelayMs: z.number().int().min(0).max(600_000).default(0),
+    /** Sizes listed with no price (to show cost previews with unpriced members). */
+    unpricedSizes: z.array(z.string().min(1)).default([]),
     /** Fault injection, off by default. */
     faults: faults.optional(),
     /** Keep this cloud's nodes in the service's state store, so they survive a restart. */
