@@ -181,6 +181,23 @@ const nodeSetsSchema = z
     /** First and longest pause between attempts on a cloud that fails during rollback or delete (doubling). */
     retryBackoffMs: z.number().int().min(10).max(600_000).default(1_000),
     maxRetryBackoffMs: z.number().int().min(10).max(3_600_000).default(60_000),
+    /**
+     * Nodes carrying this service's set mark but belonging to no live set (GET /api/v1/node-sets/orphans):
+     * destroyed once seen for destroyAfterSeconds (0, the default: only listed, never destroyed),
+     * looked for every sweepIntervalMs.
+     */
+    orphans: z
+      .object({
+        destroyAfterSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(30 * 86_400)
+          .default(0),
+        sweepIntervalMs: z.number().int().min(100).max(86_400_000).default(300_000),
+      })
+      .strict()
+      .default({ destroyAfterSeconds: 0, sweepIntervalMs: 300_000 }),
   })
   .strict();
 

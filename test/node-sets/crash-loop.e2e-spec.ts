@@ -160,6 +160,10 @@ describe('node sets survive kill -9 at random points (dummy clouds, SQLite file)
         expect(set.members.every((m: any) => ['destroyed', 'cancelled', 'failed'].includes(m.step))).toBe(true);
         tally.failed++;
       }
+      // The service's own leak check agrees: no node of this run carries a mark of no live set.
+      const orphans = (await api('GET', '/node-sets/orphans')).body;
+      expect(orphans.errors).toEqual([]);
+      expect(orphans.items.filter((o: any) => o.name.startsWith(`${name}-`))).toEqual([]);
       tally.runs++;
     }
     // The closing numbers of the issue; CI logs show them.

@@ -360,6 +360,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/node-sets/orphans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nodes in any cloud carrying this service's node set mark but belonging to no live set
+         * @description Every cloud is listed: a node whose metadata `orchestrator-node-set` names a set the service does not have, a set that is `failed` or `deleted`, or a `ready` set it is not a member of. Sets still creating, rolling back or deleting are skipped (their nodes may not be recorded yet). An empty list is the proof that nothing leaked. A cloud that cannot be listed is named in `errors`. With `nodeSets.orphans.destroyAfterSeconds` set, the service destroys orphans it has seen for that long.
+         */
+        get: operations["listNodeSetOrphans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/node-sets/{id}": {
         parameters: {
             query?: never;
@@ -1009,6 +1029,38 @@ export interface components {
             items: components["schemas"]["NodeSet"][];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        /** @description A node carrying this service's node set mark but belonging to no live set. */
+        NodeSetOrphan: {
+            /** @example default */
+            cloud: string;
+            /** @example node-000042 */
+            nodeId: string;
+            /** @example web-3 */
+            name: string;
+            /** @example running */
+            state: string;
+            /** @description The set id the mark names (metadata orchestrator-node-set). */
+            setId: string;
+            /**
+             * @description That set's state; null when there is no such set.
+             * @enum {string|null}
+             */
+            setState: "creating" | "ready" | "rolling_back" | "failed" | "deleting" | "deleted" | null;
+            /** @example its node set is failed */
+            reason: string;
+        };
+        /** @description A cloud that could not be listed. */
+        CloudListingError: {
+            /** @example lab */
+            cloud: string;
+            detail: string;
+        };
+        /** @description Orphans on every cloud, and the clouds that could not be listed. */
+        NodeSetOrphans: {
+            items: components["schemas"]["NodeSetOrphan"][];
+            /** @description Clouds whose orphans are unknown because they could not be listed. */
+            errors: components["schemas"]["CloudListingError"][];
         };
         /** @description Why the last check of a cloud failed. */
         CloudHealthError: {
@@ -3709,6 +3761,68 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNodeSetOrphans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeSetOrphans"];
+                };
+            };
+            /** @description No valid API key. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope for this operation. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Seconds until the window resets. */
+                    "Retry-After"?: number;
+                    /** @description Current draft: `"caller";r=<remaining>;t=<seconds to reset>`. */
+                    RateLimit?: string;
+                    /** @description Current draft: `"caller";q=<requests>;w=<window seconds>`. */
+                    "RateLimit-Policy"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current window ends. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

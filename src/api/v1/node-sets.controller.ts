@@ -20,6 +20,7 @@ import type { Settings } from '../../config/settings.schema';
 import { IdempotencyHold, IdempotentWrite, WRITE_RESPONSE_HEADERS } from '../../idempotency/idempotent-write.decorator';
 import type { KeyHold } from '../../idempotency/idempotency.service';
 import { NodeSetsService } from '../../node-sets/node-sets.service';
+import { OrphanSweeper } from '../../node-sets/orphan-sweeper';
 import { nodeSetPath } from '../../node-sets/node-set-view';
 import { operationPath } from '../../operations/operation-view';
 import { ApiProblems } from '../problem/api-problems.decorator';
@@ -32,6 +33,7 @@ import {
   NodeSetPageDto,
   NodeSetParams,
   NodeSetPlanDto,
+  OrphanReportDto,
 } from './dto/node-set.dto';
 
 const LOCATION_HEADER = {
@@ -54,6 +56,7 @@ export class NodeSetsController {
 
   constructor(
     private readonly nodeSets: NodeSetsService,
+    private readonly orphans: OrphanSweeper,
     @Inject(ConfigService) config: ConfigService,
   ) {
     this.defaultTimeoutSeconds = config.getOrThrow<Settings>('settings').nodeSets.defaultTimeoutSeconds;
@@ -120,6 +123,24 @@ export class NodeSetsController {
   @ApiProblems(400)
   listNodeSets(@Query() query: ListNodeSetsQuery): Promise<NodeSetPageDto> {
     return this.nodeSets.list(query.limit ?? 100, query.cursor);
+  }
+
+  @Get('orphans')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    operationId: 'listNodeSetOrphans',
+    summary: "Nodes in any cloud carrying this service's node set mark but belonging to no live set",
+    description:
+      'Every cloud is listed: a node whose metadata `orchestrator-node-set` names a set the service does not have, a set that ' +
+      'is `failed` or `deleted`, or a `ready` set it is not a member of. Sets still creating, rolling back or deleting are ' +
+      'skipped (their nodes may not be recorded yet). An empty list is the proof that nothing leaked. A cloud that cannot be ' +
+      'listed is named in `errors`. With `nodeSets.orphans.destroyAfterSeconds` set, the service destroys orphans it has seen ' +
+      'for that long.',
+  })
+  @ApiOkResponse({ type: OrphanReportDto })
+  @ApiProblems()
+  listNodeSetOrphans(): Promise<OrphanReportDto> {
+    return this.orphans.find();
   }
 
   @Get(':id')

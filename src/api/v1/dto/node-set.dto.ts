@@ -232,3 +232,47 @@ export class NodeSetPlanDto {
   @ApiProperty({ type: NodeSetCostDto })
   cost: NodeSetCostDto;
 }
+
+@ApiSchema({
+  name: 'NodeSetOrphan',
+  description: "A node carrying this service's node set mark but belonging to no live set.",
+})
+export class OrphanDto {
+  @ApiProperty({ example: 'default' })
+  cloud: string;
+  @ApiProperty({ example: 'node-000042' })
+  nodeId: string;
+  @ApiProperty({ example: 'web-3' })
+  name: string;
+  @ApiProperty({ example: 'running' })
+  state: string;
+  @ApiProperty({ description: 'The set id the mark names (metadata orchestrator-node-set).' })
+  setId: string;
+  @ApiProperty({
+    nullable: true,
+    enum: NODE_SET_STATES,
+    description: "That set's state; null when there is no such set.",
+  })
+  setState: string | null;
+  @ApiProperty({ example: 'its node set is failed' })
+  reason: string;
+}
+
+@ApiSchema({ name: 'CloudListingError', description: 'A cloud that could not be listed.' })
+export class CloudListingErrorDto {
+  @ApiProperty({ example: 'lab' })
+  cloud: string;
+  @ApiProperty()
+  detail: string;
+}
+
+@ApiSchema({ name: 'NodeSetOrphans', description: 'Orphans on every cloud, and the clouds that could not be listed.' })
+export class OrphanReportDto {
+  @ApiProperty({ type: [OrphanDto] })
+  items: OrphanDto[];
+  @ApiProperty({
+    type: [CloudListingErrorDto],
+    description: 'Clouds whose orphans are unknown because they could not be listed.',
+  })
+  errors: CloudListingErrorDto[];
+}
