@@ -683,6 +683,140 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     });
   });
 
+  describe('read-after-write: EC2 answers NotFound for moments after a write (eventual consistency)', () => {
+    const LAUNCHED = 'i-0d4e5f6a7b8c90004';
+    const notFound = (action: string, times: number, fixture = 'error-instance-not-found.xml') =>
+      ec2(action, { status: 400, file: file(fixture), times });
+    const launch = async (body: Record<string, unknown> = {}) => {
+      fx.on(ec2('RunInstances', { file: file('run-instances.xml') }));
+      const res = await api('POST', '/clouds/aws/nodes', {
+        name: 'web-2',
+        image: 'ami-0abcdef1234567890',
+        size: 't2.small',
+        ...body,
+      });
+      expect(res.status).toBe(202);
+      return res;
+    };
+
+    it('answers 200 pending for the Location just handed out while DescribeInstances still says NotFound', async () => {
+      const created = await launch();
+      const location = created.headers.get('location')!;
+      expect(location).toBe(`/api/v1/clouds/aws/nodes/${LAUNCHED}`);
+      // Later routes win: NotFound twice, then EC2 has caught up.
+      fx.on(
+        ec2('DescribeInstances', {
+          file: file('describe-instance-launched.xml'),
+          check: (r) => expect(r.form?.get('InstanceId.1')).toBe(LAUNCHED),
+        }),
+        notFound('DescribeInstances', 2),
+      );
+      const res = await call(t.url, 'GET', location);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: LAUNCHED, name: 'web-2', state: 'pending' });
+      expect(actions(fx)).toEqual(['RunInstances', 'DescribeInstances', 'DescribeInstances', 'DescribeInstances']);
+    });
+
+    it('reboots a node launched moments ago although RebootInstances and DescribeInstances first say NotFound', async () => {
+      await launch();
+      fx.on(
+        ec2('RebootInstances', { file: file('reboot-instances.xml') }),
+        ec2('DescribeInstances', { file: file('describe-instance-launched.xml') }),
+        notFound('RebootInstances', 1),
+        notFound('DescribeInstances', 1),
+      );
+      const res = await api('POST', `/clouds/aws/nodes/${LAUNCHED}/actions/reboot`);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ id: LAUNCHED, state: 'pending' });
+      expect(actions(fx)).toEqual([
+        'RunInstances',
+        'RebootInstances',
+        'RebootInstances',
+        'DescribeInstances',
+        'DescribeInstances',
+      ]);
+    });
+
+    it('describes a node terminated moments ago as terminated, not 404, while EC2 still says NotFound', async () => {
+      await launch();
+      fx.on(ec2('TerminateInstances', { file: file('terminate-instances.xml') }));
+      expect((await api('DELETE', `/clouds/aws/nodes/${LAUNCHED}`)).status).toBe(202);
+      fx.on(
+        ec2('DescribeInstances', { file: file('describe-instance-terminated.xml') }),
+        notFound('DescribeInstances', 2),
+      );
+      const res = await api('GET', `/clouds/aws/nodes/${LAUNCHED}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: LAUNCHED, state: 'terminated' });
+      expect(actions(fx).filter((a) => a === 'DescribeInstances')).toHaveLength(3);
+    });
+
+    it('uses a key pair imported moments ago: RunInstances and DescribeKeyPairs first say InvalidKeyPair.NotFound', async () => {
+      fx.on(ec2('ImportKeyPair', { file: file('import-key-pair.xml') }));
+      const imported = await api('POST', '/clouds/aws/key-pairs', { name: 'laptop', publicKey: opensshPublicKey() });
+      expect(imported.status).toBe(201);
+      fx.on(
+        ec2('RunInstances', {
+          file: file('run-instances.xml'),
+          check: (r) => expect(r.form?.get('KeyName')).toBe('laptop'),
+        }),
+        notFound('RunInstances', 1, 'error-key-pair-not-found.xml'),
+      );
+      const created = await api('POST', '/clouds/aws/nodes', {
+        name: 'web-2',
+        image: 'ami-0abcdef1234567890',
+        size: 't2.small',
+        keyName: 'laptop',
+      });
+      expect(created.status).toBe(202);
+      fx.on(
+        ec2('DescribeKeyPairs', { file: file('describe-key-pairs-laptop.xml') }),
+        notFound('DescribeKeyPairs', 2, 'error-key-pair-not-found.xml'),
+        ec2('DeleteKeyPair', { file: file('delete-key-pair.xml') }),
+      );
+      expect((await api('DELETE', '/clouds/aws/key-pairs/laptop')).status).toBe(204);
+      expect(actions(fx)).toEqual([
+        'ImportKeyPair',
+        'RunInstances',
+        'RunInstances',
+        'DescribeKeyPairs',
+        'DescribeKeyPairs',
+        'DescribeKeyPairs',
+        'DeleteKeyPair',
+      ]);
+    });
+
+    it('answers 404 / 422 at once, asking EC2 once, for ids and key names this cloud did not just write', async () => {
+      fx.on(notFound('DescribeInstances', 5), notFound('RebootInstances', 5), notFound('TerminateInstances', 5));
+      for (const [method, path] of [
+        ['GET', '/clouds/aws/nodes/i-0000000000000dead'],
+        ['POST', '/clouds/aws/nodes/i-0000000000000dead/actions/reboot'],
+        ['DELETE', '/clouds/aws/nodes/i-0000000000000dead'],
+      ]) {
+        fx.requests.length = 0;
+        expectProblem(await api(method, path), 404, /InvalidInstanceID\.NotFound/);
+        expect(fx.requests).toHaveLength(1);
+      }
+      fx.reset();
+      fx.on(
+        notFound('RunInstances', 5, 'error-key-pair-not-found.xml'),
+        notFound('DescribeKeyPairs', 5, 'error-key-pair-not-found.xml'),
+      );
+      const bad = expectProblem(
+        await api('POST', '/clouds/aws/nodes', {
+          name: 'x',
+          image: 'ami-0abcdef1234567890',
+          size: 't2.small',
+          keyName: 'nosuchkey',
+        }),
+        422,
+      );
+      expect(JSON.stringify(bad)).toContain('keyName');
+      expectProblem(await api('DELETE', '/clouds/aws/key-pairs/nosuchkey'), 404);
+      expect(actions(fx)).toEqual(['RunInstances', 'DescribeKeyPairs']);
+    });
+  });
+
   describe('failures', () => {
     it.each([
       [401, 'error-auth-failure.xml', 'AuthFailure'],

@@ -21,6 +21,7 @@ import { decodeMarker, encodeMarker } from './ec2-marker';
 import { ec2Size } from './ec2-sizes';
 import { stateAfterAction } from './ec2-states';
 import { ec2Filters } from './ec2-filters';
+import { RecentWrites, settleDelays, settleRecent } from './ec2-consistency';
 
 // pkgcloud's amazon provider runs on aws-sdk v2, which prints an end-of-support notice on a timer
 // after it loads. Resolved through pkgcloud so it is the very copy pkgcloud uses.
@@ -66,6 +67,9 @@ export class AmazonDriver extends PkgcloudDriver {
   private closed = false;
   /** aws-sdk requests not yet settled (retries included). */
   private readonly inflight = new Set<any>();
+  /** Instance ids launched or terminated, and key names imported, moments ago (EC2 is eventually consistent). */
+  private readonly recentInstances = new RecentWrites();
+  private readonly recentKeys = new RecentWrites();
 
   constructor(
     settings: PkgcloudDriverSettings,
@@ -139,6 +143,11 @@ export class AmazonDriver extends PkgcloudDriver {
     });
   }
 
+  /** `settleRecent` with pauses that fit in half the cloud's timeoutMs, the deadline of the whole call. */
+  private settle<T>(recent: boolean, call: () => Promise<T>): Promise<T> {
+    return settleRecent(recent, call, settleDelays(this.settings.timeoutMs / 2));
+  }
+
   /** Stops retries and aborts what is still in flight, so nothing reaches the cloud after shutdown. */
   override async close(): Promise<void> {
     this.closed = true;
@@ -186,18 +195,28 @@ export class AmazonDriver extends PkgcloudDriver {
     return { items, next: encodeMarker({ token, skip: 0 }) };
   }
 
+  /** A NotFound for an instance this driver just launched or terminated is retried briefly (EC2 lags). */
   override async getNode(id: string): Promise<CloudNode> {
+    return this.settle(this.recentInstances.has(id), () => this.describeNode(id));
+  }
+
+  private async describeNode(id: string): Promise<CloudNode> {
     const data = await this.request('get node', 'describeInstances', { InstanceIds: [id] });
     const instance = instancesOf(data).find((i) => i.InstanceId === id);
     if (!instance) throw new CloudError('not_found', `get node: node "${id}" not found`);
     return ec2Node(instance);
   }
 
+  /** A key pair imported moments ago may still be unknown to RunInstances: that NotFound is retried briefly. */
   override async createNode(request: CreateNodeRequest): Promise<CloudNode> {
-    const data = await this.request('create node', 'runInstances', this.runInstancesParams(request), true);
+    const params = this.runInstancesParams(request);
+    const data = await this.settle(this.recentKeys.has(request.keyName), () =>
+      this.request<any>('create node', 'runInstances', params, true),
+    );
     const instance = data?.Instances?.[0];
     if (!instance?.InstanceId)
       throw new CloudError('unavailable', 'create node: the cloud accepted the launch but named no instance');
+    this.recentInstances.remember(instance.InstanceId);
     const node = ec2Node(instance);
     // RunInstances may answer without the tags it applied; they are the ones asked for.
     const tagged = Array.isArray(instance.Tags) && instance.Tags.length > 0;
@@ -210,6 +229,7 @@ export class AmazonDriver extends PkgcloudDriver {
       Filters: [{ Name: 'client-token', Values: [clientToken] }],
     });
     const instance = instancesOf(data)[0];
+    if (instance?.InstanceId) this.recentInstances.remember(instance.InstanceId);
     return instance ? ec2Node(instance) : undefined;
   }
 
@@ -253,7 +273,9 @@ export class AmazonDriver extends PkgcloudDriver {
    */
   override async nodeAction(id: string, action: NodeAction): Promise<CloudNode> {
     const { call, changes } = ACTIONS[action];
-    const data = await this.request(`${action} node`, call, { InstanceIds: [id] });
+    const data = await this.settle(this.recentInstances.has(id), () =>
+      this.request<any>(`${action} node`, call, { InstanceIds: [id] }),
+    );
     const current = changes
       ? (data?.[changes] as any[] | undefined)?.find((i) => i?.InstanceId === id)?.CurrentState?.Name
       : undefined;
@@ -263,7 +285,11 @@ export class AmazonDriver extends PkgcloudDriver {
   }
 
   override async destroyNode(id: string): Promise<void> {
-    await this.request('destroy node', 'terminateInstances', { InstanceIds: [id] });
+    await this.settle(this.recentInstances.has(id), () =>
+      this.request('destroy node', 'terminateInstances', { InstanceIds: [id] }),
+    );
+    // Describing it next may answer NotFound before EC2 shows it `shutting-down`/`terminated`.
+    this.recentInstances.remember(id);
   }
 
   // ---- catalog -------------------------------------------------------------------------------
@@ -305,6 +331,7 @@ export class AmazonDriver extends PkgcloudDriver {
       KeyName: name,
       PublicKeyMaterial: Buffer.from(line, 'utf8'),
     });
+    this.recentKeys.remember(data?.KeyName ?? name);
     return ec2KeyPair(
       { KeyName: data?.KeyName ?? name, KeyFingerprint: data?.KeyFingerprint ?? md5Fingerprint(parsed) },
       line,
@@ -313,10 +340,12 @@ export class AmazonDriver extends PkgcloudDriver {
 
   /** EC2's DeleteKeyPair succeeds for names it does not know; asking first gives v1's 404. */
   override async deleteKeyPair(name: string): Promise<void> {
-    const found = await this.request('delete key pair', 'describeKeyPairs', { KeyNames: [name] });
-    if (!(found?.KeyPairs ?? []).some((k: any) => k?.KeyName === name)) {
-      throw new CloudError('not_found', `delete key pair: key pair "${name}" not found`);
-    }
+    await this.settle(this.recentKeys.has(name), async () => {
+      const found = await this.request('delete key pair', 'describeKeyPairs', { KeyNames: [name] });
+      if (!(found?.KeyPairs ?? []).some((k: any) => k?.KeyName === name)) {
+        throw new CloudError('not_found', `delete key pair: key pair "${name}" not found`);
+      }
+    });
     await this.request('delete key pair', 'deleteKeyPair', { KeyName: name });
   }
 }
