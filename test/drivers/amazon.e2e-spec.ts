@@ -79,7 +79,9 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       health: { cloudCheckIntervalMs: 3_600_000 },
       clouds: {
         aws: { ...cloud, default: true, timeoutMs: 3000 },
-        'aws-slow': { ...cloud, timeoutMs: 400 },
+        // Long enough for its boot-time check to leave while the app is still starting: a request
+        // whose deadline passed before it was sent is never sent.
+        'aws-slow': { ...cloud, timeoutMs: 1500 },
       },
     });
     await waitFor(async () => fx.requests.length >= 2);

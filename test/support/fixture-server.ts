@@ -100,6 +100,12 @@ export class FixtureServer {
     if (problems.length) throw new Error(`fixture server:\n${problems.join('\n')}`);
   }
 
+  /** Answers every request held by `hang` with `status` now, as a cloud that recovers would. */
+  releaseHung(status = 500): void {
+    for (const res of this.hung) if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end();
+    this.hung.clear();
+  }
+
   async close(): Promise<void> {
     for (const res of this.hung) res.destroy();
     this.server.closeAllConnections();

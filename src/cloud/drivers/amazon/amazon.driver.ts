@@ -1,4 +1,7 @@
+import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { currentCallScope } from '../../call-scope';
 import { CloudError } from '../../driver/cloud-error';
 import {
   ALL_CAPABILITIES,
@@ -116,28 +119,100 @@ export class AmazonDriver extends PkgcloudDriver {
     return Math.random() * 2 ** retryCount * 100;
   }
 
-  /** One EC2 Query API call; errors become CloudErrors (with Retry-After when EC2 sent one). */
+  /**
+   * One EC2 Query API call; errors become CloudErrors (with Retry-After when EC2 sent one).
+   *
+   * Bounded by the running cloud call's signal (see CallScope), like every request of the pkgcloud
+   * transport: nothing is sent once it has aborted (a first send and every SDK retry check it), and
+   * at the abort the aws-sdk request is aborted, which tears down its socket whether it is still
+   * queued in the agent or in flight. Every EC2 call but Describe* is a write: one handed to a
+   * connected socket and not answered yet is counted in the scope, so the call's deadline can say
+   * "outcome unknown" instead of a plain timeout.
+   */
   protected request<T = any>(
     operation: string,
     call: string,
     params: Record<string, unknown>,
     creating = false,
   ): Promise<T> {
+    const secrets = [this.options.secretAccessKey];
+    if (this.closed) return Promise.reject(new CloudError('unavailable', `${operation}: the driver is shut down`));
+    const scope = currentCallScope();
+    const signal = scope?.signal;
+    if (scope) scope.tracked = true;
+    if (signal?.aborted) return Promise.reject(abandoned(operation, false));
+    const write = !call.startsWith('describe');
     return new Promise<T>((resolve, reject) => {
-      const secrets = [this.options.secretAccessKey];
-      if (this.closed) return reject(new CloudError('unavailable', `${operation}: the driver is shut down`));
       const inflight = this.inflight;
-      let sent: any;
+      let sdkRequest: any;
       let settled = false;
+      // The attempt whose bytes went out and has no answer yet (counted once in the scope).
+      let unanswered = false;
+      let sent = false;
+      const answered = () => {
+        if (unanswered && scope) scope.unansweredWrites--;
+        unanswered = false;
+      };
+      const settle = () => {
+        settled = true;
+        inflight.delete(sdkRequest);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        if (settled) return;
+        settle();
+        sdkRequest?.abort();
+        // A write still counted as unanswered stays so: the call's deadline decides what to say.
+        reject(abandoned(operation, sent));
+      };
       try {
-        sent = this.ec2[call](params, function (this: any, err: unknown, data: T) {
-          settled = true;
-          inflight.delete(sent);
+        // Built unsent, so the listeners below are in place before its first send.
+        sdkRequest = this.ec2[call](params);
+        // First in line at every send (retries included): nothing leaves after the deadline.
+        sdkRequest.on(
+          'send',
+          () => {
+            if (signal?.aborted || settled) {
+              throw Object.assign(new Error('Request aborted at its deadline'), {
+                code: 'RequestAbortedError',
+                retryable: false,
+              });
+            }
+            // The SDK creates the node request synchronously right after this listener; its socket
+            // event comes on a later tick.
+            process.nextTick(() => watchSocket(sdkRequest.httpRequest?.stream));
+          },
+          true,
+        );
+        const watchSocket = (stream: ClientRequest | undefined) =>
+          stream?.once('socket', (socket: Socket) => {
+            const markSent = () => {
+              if (settled) return;
+              sent = true;
+              if (write && scope && !unanswered) {
+                unanswered = true;
+                scope.unansweredWrites++;
+              }
+            };
+            if (socket.connecting) socket.once('connect', markSent);
+            else markSent();
+          });
+        // An answer (any status) or a failed attempt ends "unanswered"; a retry may start it again.
+        sdkRequest.on('httpHeaders', answered);
+        sdkRequest.on('retry', answered);
+        sdkRequest.send(function (this: any, err: unknown, data: T) {
+          if (settled) return;
+          answered();
+          settle();
           if (err) reject(ec2CloudError(err, { operation, creating, headers: this?.httpResponse?.headers, secrets }));
           else resolve(data);
         });
-        if (!settled) inflight.add(sent);
+        if (!settled) {
+          inflight.add(sdkRequest);
+          signal?.addEventListener('abort', onAbort, { once: true });
+        }
       } catch (err) {
+        settle();
         reject(ec2CloudError(err, { operation, creating, secrets }));
       }
     });
@@ -348,6 +423,14 @@ export class AmazonDriver extends PkgcloudDriver {
     });
     await this.request('delete key pair', 'deleteKeyPair', { KeyName: name });
   }
+}
+
+/** A request stopped by its call's deadline (or its caller); the call scope tells a sent write apart. */
+function abandoned(operation: string, sent: boolean): CloudError {
+  return new CloudError(
+    'timeout',
+    `${operation}: abandoned at the call's deadline (${sent ? 'the request was sent and then abandoned' : 'the request was never sent'})`,
+  );
 }
 
 function instancesOf(data: any): any[] {
