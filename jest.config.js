@@ -26,6 +26,9 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       rootDir: '.',
+      // Suites boot the app (and some the built service) in hooks; on a loaded 2-core CI machine that can
+      // take longer than jest's 5 s default. This bounds hangs; no test asserts on wall-clock time.
+      testTimeout: 30_000,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/openstack/'],
     },

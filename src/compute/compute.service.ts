@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { POLL_NODES } from '../cloud/background-operations';
 import { CloudHandle } from '../cloud/cloud-handle';
 import { CloudRegistry } from '../cloud/cloud-registry';
 import { CloudError } from '../cloud/driver/cloud-error';
@@ -151,7 +152,7 @@ export class ComputeService {
     const nodes: NodeView[] = [];
     let marker: string | undefined;
     do {
-      const page = await cloud.call('list nodes', (d) => d.listNodes({ limit: 1000, marker }));
+      const page = await cloud.call(POLL_NODES, (d) => d.listNodes({ limit: 1000, marker }));
       nodes.push(...page.items.map((n) => view(cloud, n)));
       marker = page.next;
     } while (marker && nodes.length < WATCHED_NODES_PER_CLOUD);

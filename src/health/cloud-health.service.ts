@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HEALTH_CHECK } from '../cloud/background-operations';
 import { ConfigService } from '@nestjs/config';
 import { CircuitStatus, CloudHandle } from '../cloud/cloud-handle';
 import { CloudRegistry } from '../cloud/cloud-registry';
@@ -83,7 +84,7 @@ export class CloudHealthService implements OnApplicationBootstrap, OnApplication
     const previous = this.results.get(cloud.name)?.status;
     try {
       await withTimeout(
-        cloud.read('health check', (d) => (d.ping ? d.ping() : d.listNodes({ limit: 1 }).then(() => undefined))),
+        cloud.read(HEALTH_CHECK, (d) => (d.ping ? d.ping() : d.listNodes({ limit: 1 }).then(() => undefined))),
         bound,
         () => new CloudError('timeout', `health check: no answer within ${bound} ms`),
       );

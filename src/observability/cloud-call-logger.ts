@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BACKGROUND_OPERATIONS } from '../cloud/background-operations';
 import { CloudRegistry } from '../cloud/cloud-registry';
 
 /** One log line per cloud call: cloud, operation, duration and outcome (never arguments). */
@@ -12,10 +13,10 @@ export class CloudCallLogger implements OnModuleInit {
     this.clouds.onCall(({ cloud, operation, durationMs, outcome }) => {
       const line = { cloud, operation, durationMs: Math.round(durationMs * 10) / 10, outcome };
       const text = `${cloud}: ${operation} ${outcome} in ${line.durationMs} ms`;
-      // Background health checks run every cloudCheckIntervalMs for every cloud: a passing one is
-      // routine (debug); a failing one is news (warn), as is every failing call.
+      // Background calls repeat every interval for every cloud: a passing one is routine (debug); a
+      // failing one is news (warn), as is every failing call.
       if (outcome !== 'ok') this.logger.warn(line, text);
-      else if (operation === 'health check') this.logger.debug(line, text);
+      else if (BACKGROUND_OPERATIONS.has(operation)) this.logger.debug(line, text);
       else this.logger.log(line, text);
     });
   }
