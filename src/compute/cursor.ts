@@ -4,12 +4,18 @@ import { CloudError } from '../cloud/driver/cloud-error';
 /**
  * Where a listing stopped in one cloud: the driver's page marker (absent for its first page), how
  * many items of that page were already handed out, and the page size the driver was asked for (the
- * same page must come back when the listing resumes in the middle of it).
+ * same page must come back when the listing resumes in the middle of it). Inside a page, the ids of
+ * the last node handed out and of the node after it anchor the resume, so nodes deleted or created
+ * in that page between two requests shift nothing; `offset` is only the fallback when both are gone.
  */
 export interface ScanPosition {
   marker?: string;
   offset: number;
   pageSize: number;
+  /** Id of the last node handed out from this page. */
+  lastId?: string;
+  /** Id of the node that followed it in the driver's page. */
+  nextId?: string;
 }
 
 /** A decoded cursor: the cloud it continues in, its position there, and the filters it was issued for. */
@@ -25,6 +31,8 @@ interface Encoded {
   o?: number;
   p?: number;
   f?: string;
+  a?: string;
+  n?: string;
 }
 
 /**
@@ -38,6 +46,8 @@ export function encodeCursor(cursor: Cursor): string {
   if (position.marker !== undefined) value.m = position.marker;
   if (position.offset) value.o = position.offset;
   value.p = position.pageSize;
+  if (position.lastId !== undefined) value.a = position.lastId;
+  if (position.nextId !== undefined) value.n = position.nextId;
   if (filter) value.f = digest(filter);
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -61,7 +71,9 @@ export function decodeCursor(cursor: string, filter: string, defaultPageSize: nu
     (value.m === undefined || typeof value.m === 'string') &&
     (value.o === undefined || (Number.isInteger(value.o) && (value.o as number) >= 0)) &&
     (value.p === undefined || (Number.isInteger(value.p) && (value.p as number) >= 1 && (value.p as number) <= 1000)) &&
-    (value.f === undefined || typeof value.f === 'string');
+    (value.f === undefined || typeof value.f === 'string') &&
+    (value.a === undefined || typeof value.a === 'string') &&
+    (value.n === undefined || typeof value.n === 'string');
   if (!valid) throw new CloudError('invalid_request', 'cursor is not a cursor this service issued');
   if ((value.f ?? '') !== (filter ? digest(filter) : ''))
     throw new CloudError('invalid_request', 'cursor was issued for other filters: send the same filters with it');
@@ -71,6 +83,8 @@ export function decodeCursor(cursor: string, filter: string, defaultPageSize: nu
       marker: value.m as string | undefined,
       offset: (value.o as number | undefined) ?? 0,
       pageSize: (value.p as number | undefined) ?? defaultPageSize,
+      ...(value.a !== undefined ? { lastId: value.a as string } : {}),
+      ...(value.n !== undefined ? { nextId: value.n as string } : {}),
     },
     filter,
   };

@@ -33,11 +33,11 @@ export async function scanNodes(
       d.listNodes({ limit: pageSize, marker, ...(hint && { filter: hint }) }),
     );
     const items = page.items;
-    for (let i = position.offset; i < items.length; i++) {
+    for (let i = resumeIndex(items, position); i < items.length; i++) {
       if (hint && !matchesFilter(items[i], hint)) continue;
       const after: ScanPosition | undefined =
         i + 1 < items.length
-          ? { marker, offset: i + 1, pageSize }
+          ? { marker, offset: i + 1, pageSize, lastId: items[i].id, nextId: items[i + 1].id }
           : page.next
             ? { marker: page.next, offset: 0, pageSize }
             : undefined;
@@ -47,4 +47,20 @@ export async function scanNodes(
     if (!page.next) return found;
     position = { marker: page.next, offset: 0, pageSize };
   }
+}
+
+/**
+ * Where to resume in a re-read page: at the node that was next (nothing after it was handed out),
+ * else right after the last node handed out, else (both deleted meanwhile) at the old offset.
+ */
+function resumeIndex(items: CloudNode[], position: ScanPosition): number {
+  if (position.nextId !== undefined) {
+    const next = items.findIndex((n) => n.id === position.nextId);
+    if (next >= 0) return next;
+  }
+  if (position.lastId !== undefined) {
+    const last = items.findIndex((n) => n.id === position.lastId);
+    if (last >= 0) return last + 1;
+  }
+  return position.offset;
 }
