@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startApp } from '../support/app';
 import { startService } from '../support/service-process';
 
 function configFile(text: string): string {
@@ -11,17 +12,23 @@ function configFile(text: string): string {
   return file;
 }
 
-/** One GET on a keep-alive agent: status, Connection header, or the network error's code. */
+/** One GET on a keep-alive agent: status, Connection header, content type, or the network error's code. */
 function get(
   base: string,
   path: string,
   agent: Agent,
-): Promise<{ status?: number; connection?: string; error?: string }> {
+): Promise<{ status?: number; connection?: string; contentType?: string; error?: string }> {
   const url = new URL(path, base);
   return new Promise((resolve) => {
     const req = request(url, { agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, connection: String(res.headers.connection ?? '') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          connection: String(res.headers.connection ?? ''),
+          contentType: String(res.headers['content-type'] ?? ''),
+        }),
+      );
       res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     });
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
@@ -78,5 +85,46 @@ describe('shutdown under load (the real process)', () => {
     expect(afterSignal.every((r) => r.status === 200)).toBe(true);
     expect(afterSignal.filter((r) => r.connection === 'close').length).toBeGreaterThan(0);
     expect(exitCode).toBe(0);
+  }, 30_000);
+
+  it('requests that arrive after close has started get an answer (a success or a problem) or a clean connection close, never a bare 503', async () => {
+    const t = await startApp({
+      rateLimit: { enabled: false },
+      clouds: { default: { engine: 'dummy', default: true, extraParams: { nodes: 2, latencyMs: 20 } } },
+    });
+    let closing = false;
+    let closed = false;
+    const results: Array<{ status?: number; contentType?: string; error?: string; afterClose: boolean }> = [];
+    // Keep-alive clients (requests arrive on open connections while the server closes) and clients
+    // that open a new connection for every request.
+    const workers = Array.from({ length: 12 }, async (_, i) => {
+      const agent = new Agent({ keepAlive: i % 3 !== 0, maxSockets: 1 });
+      while (!closed) {
+        const afterClose = closing;
+        results.push({ ...(await get(t.url, '/api/v1/clouds/default/sizes', agent)), afterClose });
+      }
+      agent.destroy();
+    });
+    await sleep(300);
+    closing = true;
+    const closingDone = t.close().then(() => (closed = true));
+    await Promise.all([...workers, closingDone]);
+
+    const afterClose = results.filter((r) => r.afterClose);
+    const bare = results.filter(
+      (r) => r.status !== undefined && r.status >= 400 && !String(r.contentType).startsWith('application/problem+json'),
+    );
+    const unclean = results.filter(
+      (r) => r.error !== undefined && !['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'socket hang up'].includes(r.error),
+    );
+    process.stdout.write(
+      `close window: ${results.length} requests, ${afterClose.length} after close started ` +
+        `(${afterClose.filter((r) => r.status === 200).length} answered 200, ` +
+        `${afterClose.filter((r) => r.error).length} connection closed), ${bare.length} bare errors\n`,
+    );
+    expect(afterClose.length).toBeGreaterThan(0);
+    expect(bare).toEqual([]);
+    expect(unclean).toEqual([]);
+    expect(results.filter((r) => r.status === 503)).toEqual([]);
   }, 30_000);
 });
