@@ -4,7 +4,9 @@
  * cause); 422 with every problem; delete; an Idempotency-Key replay; per-cloud create bounds.
  */
 import { randomUUID } from 'node:crypto';
-import { call, startApp, TestApp } from '../support/app';
+import { CloudRegistry } from '../../src/cloud/cloud-registry';
+import { CloudError } from '../../src/cloud/driver/cloud-error';
+import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
 
 jest.setTimeout(60_000);
@@ -44,6 +46,7 @@ describe('node sets (dummy clouds)', () => {
         erring: { engine: 'dummy', extraParams: { transitionMs: 100, faults: { errorStateEvery: 2 } } },
         stuck: { engine: 'dummy', extraParams: { transitionMs: 600_000 } },
         hanging: { engine: 'dummy', timeoutMs: 500, extraParams: { faults: { hangCreate: true } } },
+        flaky: { engine: 'dummy', resilience: { consecutiveFailures: 1000 }, extraParams: { transitionMs: 100 } },
       },
     });
   });
@@ -275,5 +278,51 @@ describe('node sets (dummy clouds)', () => {
     );
     expect(op.error.cloud).toBe('b');
     expect(await nodesOf('a')).toEqual([]);
+  });
+
+  it('a cloud down during rollback is retried with backoff while the set stays rolling_back; the other clouds go on', async () => {
+    const driver = t.app.get(CloudRegistry).get('flaky')!.driver;
+    const destroy = driver.destroyNode.bind(driver);
+    let down = true;
+    let refused = 0;
+    driver.destroyNode = async (id: string) => {
+      if (down) {
+        refused++;
+        throw new CloudError('unavailable', 'flaky is down');
+      }
+      return destroy(id);
+    };
+    try {
+      const created = await api('POST', '/node-sets', {
+        name: 'down-in-rollback',
+        timeoutSeconds: 2,
+        nodes: [member('flaky', 'd-web'), member('a', 'd-ok'), member('stuck', 'd-slow')],
+      });
+      // The timeout starts the rollback; flaky's member cannot be destroyed while flaky is down.
+      const rolling = await waitFor(async () => {
+        const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
+        const others = set.members.filter((m: any) => m.cloud !== 'flaky');
+        return set.state === 'rolling_back' && refused >= 3 && others.every((m: any) => m.step === 'destroyed')
+          ? set
+          : undefined;
+      }, 20_000);
+      const flakyMember = rolling.members.find((m: any) => m.cloud === 'flaky');
+      expect(flakyMember.step).not.toBe('destroyed');
+      expect(flakyMember.error).toMatch(/flaky is down/);
+      expect(await nodesOf('a')).toEqual([]);
+      expect(await nodesOf('stuck')).toEqual([]);
+      expect((await nodesOf('flaky')).length).toBe(1);
+
+      down = false;
+      const op = await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=20`);
+      expect(op.body.state).toBe('failed');
+      expect(op.body.error.detail).toMatch(/not running within the set's timeout/);
+      const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
+      expect(set.state).toBe('failed');
+      expect(set.members.find((m: any) => m.cloud === 'flaky').step).toBe('destroyed');
+      expect(await nodesOf('flaky')).toEqual([]);
+    } finally {
+      driver.destroyNode = destroy;
+    }
   });
 });
