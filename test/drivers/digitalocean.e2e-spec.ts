@@ -224,10 +224,48 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       ]);
       expect(second.body.nextCursor).toBeUndefined();
 
+      // One droplet more than the v1 limit per DigitalOcean page; this recorded page 1 holds only two,
+      // so the cursor re-reads it to find the last droplet handed out, then follows its next link.
       expect(sent('GET', '/v2/droplets').map((r) => Object.fromEntries(r.query))).toEqual([
-        { page: '1', per_page: '2' },
+        { page: '1', per_page: '3' },
+        { page: '1', per_page: '3' },
         { page: '2', per_page: '2' },
       ]);
+    });
+
+    it('resumes after the last droplet handed out when droplets are deleted or created between pages', async () => {
+      const template = JSON.parse(readFileSync(join(FIXTURES_DIR, 'digitalocean/droplet.json'), 'utf8')).droplet;
+      // A live listing, paged the way DigitalOcean pages it (by number), that changes between requests.
+      let live = Array.from({ length: 10 }, (_, i) => ({ ...template, id: 5_000_000 + i, name: `d-${i}` }));
+      fixture.on({
+        method: 'GET',
+        path: '/v2/droplets',
+        body: (r: RecordedRequest) => {
+          const n = Number(r.query.get('page'));
+          const per = Number(r.query.get('per_page'));
+          const last = Math.ceil(live.length / per);
+          const link = (p: number) => `https://api.digitalocean.com/v2/droplets?page=${p}&per_page=${per}`;
+          return {
+            droplets: live.slice((n - 1) * per, n * per),
+            links: { pages: n < last ? { next: link(n + 1), last: link(last) } : {} },
+            meta: { total: live.length },
+          };
+        },
+      });
+      const longLived = live.map((d) => String(d.id));
+      const seen: string[] = [];
+      let res = await api('GET', '/nodes?limit=3');
+      seen.push(...res.body.items.map((n: any) => n.id));
+      // Between pages: two droplets already listed are deleted, one not yet listed too, one is created.
+      const gone = [live[0].id, live[1].id, live[4].id].map(String);
+      live = [...live.filter((d) => !gone.includes(String(d.id))), { ...template, id: 5_000_100, name: 'new' }];
+      while (res.body.nextCursor) {
+        res = await api('GET', `/nodes?limit=3&cursor=${encodeURIComponent(res.body.nextCursor)}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items.map((n: any) => n.id));
+      }
+      for (const id of longLived.filter((id) => !gone.includes(id))) expect(seen.filter((s) => s === id)).toEqual([id]);
+      expect(new Set(seen).size).toBe(seen.length);
     });
 
     it('gets one droplet, and refuses ids that cannot be droplet ids without asking', async () => {

@@ -82,34 +82,56 @@ export class DigitalOceanDriver extends PkgcloudDriver {
   // ---- nodes ----------------------------------------------------------------------------------
 
   /**
-   * The marker is the offset of the page's first droplet in DigitalOcean's listing. DigitalOcean pages
-   * by number, so the offset becomes `page`/`per_page` (per_page = the v1 limit, at most 200, so an
-   * unchanged limit costs one request per v1 page), then `links.pages.next` is followed until the v1
-   * page is full. An offset stays right even when the caller changes `limit` between pages; like any
-   * page-numbered listing it can shift if droplets come or go meanwhile.
+   * DigitalOcean pages by number (`page`/`per_page`, per_page = the v1 limit + 1, at most 200), so the
+   * marker holds the offset of the next droplet plus two anchors: the id of the last droplet handed
+   * out and of the one after it. Droplets deleted or created between two requests shift offsets, so
+   * the listing resumes at the next droplet, else after the last one, looked up in the page the
+   * offset names and, failing that, in the page before it (deletions only move droplets towards the
+   * start); only when both anchors are gone does the bare offset decide.
    */
   override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
     const operation = 'list nodes';
-    const offset = parseOffset(page.marker);
-    const perPage = Math.min(page.limit, PER_PAGE_MAX);
+    const marker = parseMarker(page.marker);
+    // One droplet more than the v1 page, so a page ends inside a DigitalOcean page and the next
+    // droplet's id (the sturdier anchor) is known without another request.
+    const perPage = Math.min(page.limit + 1, PER_PAGE_MAX);
     // A hint DigitalOcean applies before paging; the service still checks every node.
     const tag = dropletTagQuery(page.filter);
-    let query: Query = { page: Math.floor(offset / perPage) + 1, per_page: perPage, ...(tag ? { tag_name: tag } : {}) };
-    let skip = offset % perPage;
+    const queryFor = (n: number): Query => ({ page: n, per_page: perPage, ...(tag ? { tag_name: tag } : {}) });
+    const fetch = (q: Query) => this.json(operation, { path: '/v2/droplets', qs: q }, 'droplets');
+    let query = queryFor(Math.floor(marker.offset / perPage) + 1);
+    let body = await fetch(query);
+    let skip = marker.offset % perPage;
+    const anchored = anchorIndex(listOf(operation, body.droplets), marker);
+    if (anchored >= 0) skip = anchored;
+    else if ((marker.lastId || marker.nextId) && Number(query.page) > 1) {
+      const before = queryFor(Number(query.page) - 1);
+      const earlier = await fetch(before);
+      const found = anchorIndex(listOf(operation, earlier.droplets), marker);
+      if (found >= 0) [query, body, skip] = [before, earlier, found];
+    }
+    const first = (Number(query.page) - 1) * perPage + skip;
     const items: CloudNode[] = [];
+    const raw: any[] = [];
     let more = false;
     for (let fetched = 0; fetched < MAX_PAGES; fetched++) {
-      const body = await this.json(operation, { path: '/v2/droplets', qs: query }, 'droplets');
-      const droplets = listOf(operation, body.droplets).slice(skip);
+      if (fetched > 0) body = await fetch(query);
+      const droplets = listOf(operation, body.droplets);
+      const rest = droplets.slice(skip);
       skip = 0;
       const room = page.limit - items.length;
-      items.push(...droplets.slice(0, room).map(toNode));
+      raw.push(...rest.slice(0, room));
+      items.push(...rest.slice(0, room).map(toNode));
       const next = nextQuery(body, query);
-      more = droplets.length > room || next !== undefined;
+      more = rest.length > room || next !== undefined;
+      if (rest.length > room) raw.push(rest[room]);
       if (!next || items.length >= page.limit) break;
       query = next;
     }
-    return { items, next: more ? String(offset + items.length) : undefined };
+    if (!more) return { items };
+    const last = raw[items.length - 1];
+    const after = raw[items.length];
+    return { items, next: formatMarker(first + items.length, last?.id, after?.id) };
   }
 
   override async getNode(id: string): Promise<CloudNode> {
@@ -300,11 +322,38 @@ function nextQuery(body: Record<string, any>, current: Query): Query | undefined
   return { ...current, ...Object.fromEntries(params), page };
 }
 
-function parseOffset(marker: string | undefined): number {
-  if (marker === undefined) return 0;
-  if (!/^\d{1,9}$/.test(marker))
-    throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
-  return Number(marker);
+interface DropletMarker {
+  offset: number;
+  lastId?: string;
+  nextId?: string;
+}
+
+/** `offset[.lastId[.nextId]]`, all digits: droplet ids are integers. A bare offset (older cursors) still reads. */
+function parseMarker(marker: string | undefined): DropletMarker {
+  if (marker === undefined) return { offset: 0 };
+  const match = /^(\d{1,9})(?:\.(\d{1,20}))?(?:\.(\d{1,20}))?$/.exec(marker);
+  if (!match) throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
+  return { offset: Number(match[1]), lastId: match[2], nextId: match[3] };
+}
+
+function formatMarker(offset: number, lastId: unknown, nextId: unknown): string {
+  const id = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? String(v) : '');
+  const last = id(lastId);
+  const next = id(nextId);
+  return [String(offset), ...(last ? [last, ...(next ? [next] : [])] : [])].join('.');
+}
+
+/** Where to resume in `droplets`: at the next droplet, else after the last one; -1 when neither is there. */
+function anchorIndex(droplets: any[], marker: DropletMarker): number {
+  if (marker.nextId) {
+    const next = droplets.findIndex((d) => String(d?.id) === marker.nextId);
+    if (next >= 0) return next;
+  }
+  if (marker.lastId) {
+    const last = droplets.findIndex((d) => String(d?.id) === marker.lastId);
+    if (last >= 0) return last + 1;
+  }
+  return -1;
 }
 
 /** Droplet ids are integers; anything else cannot name a droplet (and must not reach the URL path). */
