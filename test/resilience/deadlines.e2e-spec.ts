@@ -33,6 +33,7 @@ describe('deadlines, logins and sockets (fake OpenStack on loopback)', () => {
         ratelogin: fake.cloudSettings(600, noBreaker, 'ratelogin'),
         brokenlogin: fake.cloudSettings(600, { ...noBreaker, loginBackoffMs: 5_000 }, 'brokenlogin'),
         storm: fake.cloudSettings(600, noBreaker),
+        relogin: fake.cloudSettings(600, noBreaker, 'relogin'),
         stormbreaker: fake.cloudSettings(600, { readRetries: 0 }),
       },
     });
@@ -158,5 +159,23 @@ describe('deadlines, logins and sockets (fake OpenStack on loopback)', () => {
     );
     expect(counts.storm).toBeLessThanOrEqual(10);
     expect(counts.stormbreaker).toBeLessThanOrEqual(counts.storm);
+  });
+
+  it('a token dropped mid-call while Keystone answers 500: the re-logins inside the driver back off too, no login storm (fault 3)', async () => {
+    expect((await api('GET', '/clouds/relogin/sizes')).status).toBe(200);
+    fake.compute = { kind: 'status', status: 401 };
+    fake.identityFor.set('relogin', { kind: 'status', status: 500 });
+    try {
+      const before = fake.logins;
+      for (let i = 0; i < 20; i++) {
+        const answer = await api('GET', '/clouds/relogin/sizes');
+        expect([502, 503]).toContain(answer.status);
+      }
+      const logins = fake.logins - before;
+      process.stdout.write(`fault 3: token dropped, Keystone 500, 20 sequential reads -> ${logins} logins\n`);
+      expect(logins).toBeLessThanOrEqual(2);
+    } finally {
+      fake.identityFor.delete('relogin');
+    }
   });
 });

@@ -15,7 +15,13 @@ import {
 import { Backoff } from '../../driver/backoff';
 import { withTimeout } from '../../driver/with-timeout';
 import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
-import { asHttpError, jsonObject, ProviderRequest, ProviderResponse } from '../pkgcloud/pkgcloud-request';
+import {
+  asHttpError,
+  jsonObject,
+  ProviderRequest,
+  ProviderResponse,
+  RequestAborted,
+} from '../pkgcloud/pkgcloud-request';
 import { novaError } from './nova-errors';
 import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
 import { decodeNovaCursor, encodeNovaCursor, isAfter, isMarkerNotFound, WALK_SORT } from './nova-cursor';
@@ -59,6 +65,14 @@ export abstract class NovaDriver extends PkgcloudDriver {
   private authenticating?: Promise<void>;
   /** Pauses logins after Nova refused a token just issued (a 401 storm): another login would not help. */
   private readonly refusedFreshToken = new Backoff(RELOGIN_BACKOFF_MS, RELOGIN_BACKOFF_MAX_MS);
+  /**
+   * Pauses re-logins after a failed one, like the CloudHandle's login backoff: a token dropped
+   * mid-call (Nova's 401) must not make every request start its own login while the identity service
+   * fails. Only while a dropped token is being replaced: the first login is the CloudHandle's to pace.
+   */
+  private readonly failedLogin = new Backoff(RELOGIN_BACKOFF_MS, RELOGIN_BACKOFF_MAX_MS);
+  private lastLoginError?: CloudError;
+  private tokenDropped = false;
 
   /** A failed login (the identity service's HTTP answer, or a catalog without this compute endpoint). */
   protected abstract loginError(err: unknown): CloudError;
@@ -96,6 +110,9 @@ export abstract class NovaDriver extends PkgcloudDriver {
    * request bypasses the client's `before` hooks and so has no timeout of its own.
    */
   private authenticate(): Promise<void> {
+    if (!this.authenticating && this.tokenDropped && this.failedLogin.active && this.lastLoginError) {
+      return Promise.reject(this.lastLoginError);
+    }
     if (!this.authenticating) {
       const ms = this.settings.timeoutMs;
       const attempt: Promise<void> = withTimeout(
@@ -106,9 +123,19 @@ export abstract class NovaDriver extends PkgcloudDriver {
         ms,
         () => new CloudError('timeout', `log in to ${this.identityService}: no answer within ${ms} ms`),
       )
-        .then(() => this.tuneEarlyRenewal())
+        .then(() => {
+          this.failedLogin.succeeded();
+          this.tokenDropped = false;
+          this.tuneEarlyRenewal();
+        })
         .catch((err: unknown) => {
-          throw err instanceof CloudError ? err : this.loginError(err);
+          const error = err instanceof CloudError ? err : this.loginError(err);
+          // A login stopped by its caller's deadline says nothing about the identity service.
+          if (!(err instanceof RequestAborted)) {
+            this.failedLogin.failed();
+            this.lastLoginError = error;
+          }
+          throw error;
         })
         .finally(() => {
           if (this.authenticating === attempt) this.authenticating = undefined;
@@ -134,6 +161,7 @@ export abstract class NovaDriver extends PkgcloudDriver {
   private forgetToken(refused: string | undefined): void {
     if (refused !== undefined && this.currentToken() !== refused) return;
     this.client._serviceUrl = null;
+    this.tokenDropped = true;
   }
 
   // ---- Nova requests -------------------------------------------------------------------------
