@@ -271,6 +271,38 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       expect(fx.requests.map((r) => r.form?.get('NextToken') ?? null)).toEqual([null, null, PAGE2_TOKEN]);
     });
 
+    it('pages with the v1 cursor: an instance gone from the re-read EC2 page before the cursor skips nobody', async () => {
+      fx.on(
+        ec2('DescribeInstances', {
+          when: (r) => !r.form?.has('NextToken'),
+          file: file('describe-instances-page1.xml'),
+          times: 1,
+        }),
+        ec2('DescribeInstances', {
+          when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+          file: file('describe-instances-page2.xml'),
+        }),
+      );
+      const first = await api('GET', '/clouds/aws/nodes?limit=1');
+      expect(first.body.items.map((n: any) => n.id)).toEqual([I1]);
+      // Between the two requests I1 is terminated and gone: EC2's first page now starts at I2.
+      fx.on(
+        ec2('DescribeInstances', {
+          when: (r) => !r.form?.has('NextToken'),
+          file: file('describe-instances-page1-after-terminate.xml'),
+        }),
+      );
+      const seen: string[] = [I1];
+      let cursor: string | undefined = first.body.nextCursor;
+      while (cursor) {
+        const res = await api('GET', `/clouds/aws/nodes?limit=1&cursor=${encodeURIComponent(cursor)}`);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items.map((n: any) => n.id));
+        cursor = res.body.nextCursor;
+      }
+      expect(seen).toEqual([I1, I2, I3]);
+    });
+
     it('refuses a cursor that does not hold an EC2 position, asking EC2 nothing', async () => {
       const res = await api(
         'GET',

@@ -244,7 +244,8 @@ export class AmazonDriver extends PkgcloudDriver {
 
   /** DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. */
   override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
-    let { token, skip } = decodeMarker(page.marker);
+    const marker = decodeMarker(page.marker);
+    let { token, skip } = marker;
     const filters = ec2Filters(page.filter); // EC2 filters before paging; the service still checks every node
     const items: CloudNode[] = [];
     for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
@@ -255,11 +256,21 @@ export class AmazonDriver extends PkgcloudDriver {
         ...(token ? { NextToken: token } : {}),
         ...(filters.length ? { Filters: filters } : {}),
       });
-      const instances = instancesOf(data).slice(skip);
+      const all = instancesOf(data);
+      // Resuming inside this EC2 page: at the next instance, else after the last one handed out (so
+      // instances gone or added meanwhile shift nothing), else at the old count.
+      if (fetched === 0) skip = anchorIndex(all, marker) ?? skip;
+      const instances = all.slice(skip);
       if (instances.length > need) {
         items.push(...instances.slice(0, need).map((i) => ec2Node(i)));
-        // Ends inside this EC2 page: the next v1 page asks for it again and skips what was handed out.
-        return { items, next: encodeMarker({ token, skip: skip + need }) };
+        // Ends inside this EC2 page: the next v1 page asks for it again and resumes after the last one.
+        const next = {
+          token,
+          skip: skip + need,
+          lastId: instances[need - 1]?.InstanceId,
+          nextId: instances[need]?.InstanceId,
+        };
+        return { items, next: encodeMarker(next) };
       }
       items.push(...instances.map((i) => ec2Node(i)));
       token = data?.NextToken || undefined;
@@ -436,4 +447,12 @@ function abandoned(operation: string, sent: boolean): CloudError {
 function instancesOf(data: any): any[] {
   const reservations: any[] = Array.isArray(data?.Reservations) ? data.Reservations : [];
   return reservations.flatMap((r) => (Array.isArray(r?.Instances) ? r.Instances : []));
+}
+
+function anchorIndex(instances: any[], marker: { lastId?: string; nextId?: string }): number | undefined {
+  const at = (id: string | undefined) => (id ? instances.findIndex((i) => i?.InstanceId === id) : -1);
+  const next = at(marker.nextId);
+  if (next >= 0) return next;
+  const last = at(marker.lastId);
+  return last >= 0 ? last + 1 : undefined;
 }

@@ -8,10 +8,18 @@ import { CloudError } from '../../driver/cloud-error';
 export interface Ec2Marker {
   token?: string;
   skip: number;
+  /** Ids of the last instance handed out and of the one after it: where to resume in the re-read page. */
+  lastId?: string;
+  nextId?: string;
 }
 
 export function encodeMarker(marker: Ec2Marker): string {
-  return JSON.stringify(marker.token ? { t: marker.token, s: marker.skip } : { s: marker.skip });
+  return JSON.stringify({
+    ...(marker.token ? { t: marker.token } : {}),
+    s: marker.skip,
+    ...(marker.lastId ? { a: marker.lastId } : {}),
+    ...(marker.nextId ? { n: marker.nextId } : {}),
+  });
 }
 
 export function decodeMarker(text: string | undefined): Ec2Marker {
@@ -23,8 +31,17 @@ export function decodeMarker(text: string | undefined): Ec2Marker {
     value = undefined;
   }
   const tokenOk = value?.t === undefined || (typeof value.t === 'string' && value.t.length > 0);
-  if (!value || typeof value !== 'object' || !tokenOk || !Number.isInteger(value.s) || value.s < 0) {
+  const idOk = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
+  if (
+    !value ||
+    typeof value !== 'object' ||
+    !tokenOk ||
+    !Number.isInteger(value.s) ||
+    value.s < 0 ||
+    !idOk(value.a) ||
+    !idOk(value.n)
+  ) {
     throw new CloudError('invalid_request', "cursor does not point into this cloud's node list");
   }
-  return { token: value.t, skip: value.s };
+  return { token: value.t, skip: value.s, lastId: value.a, nextId: value.n };
 }
