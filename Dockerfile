@@ -24,9 +24,16 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
 COPY package.json package-lock.json ./
+# The embedded store's native addon is compiled here, for this image's Node, against the headers the
+# base image ships (/usr/local/include/node); the compiler stays in this stage and is never shipped.
+# Versions pinned to Debian 12 (bookworm), the base image's release.
+RUN apt-get update && apt-get install -y --no-install-recommends python3=3.11.2-1+b1 make=4.3-4.1 g++=4:12.2.0-3 \
+    && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=secret,id=npm_ca,target=/run/secrets/npm_ca \
     if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca npm_config_cafile=/run/secrets/npm_ca; fi \
-    && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier
+    && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier \
+    && npm_config_nodedir=/usr/local npm rebuild better-sqlite3 --no-audit --no-fund --no-update-notifier \
+    && node -e "new (require('better-sqlite3'))(':memory:').close()"
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -35,8 +42,6 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Owned by root and read-only to the app's user, so the container runs with a read-only root FS.
 COPY --from=deps /app/node_modules ./node_modules
-# The embedded store's native addon (see .dockerignore): npm ci --ignore-scripts above did not build it.
-COPY node_modules/better-sqlite3/build/Release/better_sqlite3.node ./node_modules/better-sqlite3/build/Release/
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config

@@ -47,7 +47,11 @@ cleanup() {
 
 main() {
   install_tools
-  if [[ ${1:-} != --force ]] && podman image exists "$BASE_IMAGE"; then
+  # An image made before the base carried Node's headers (include/node, as the official image has them)
+  # cannot build native addons: it is made again.
+  if [[ ${1:-} != --force ]] && podman image exists "$BASE_IMAGE" &&
+    podman run --rm --runtime runc --network none --ulimit nofile=20000:20000 --ulimit nproc=1024:1024 \
+      "$BASE_IMAGE" test -f /usr/local/include/node/node_api.h >/dev/null 2>&1; then
     log "$BASE_IMAGE exists: skipping"
     return 0
   fi
@@ -69,8 +73,12 @@ main() {
   npm_tgz=$(cd "$work" && npm pack --silent "$NPM_SPEC" | tail -1)
 
   mkdir -p "$work/node" "$rootfs/usr/local/bin" "$rootfs/usr/local/lib/node_modules/npm"
-  tar -xzf "$work/$node_tgz" -C "$work/node" package/bin/node
+  tar -xzf "$work/$node_tgz" -C "$work/node" package/bin/node package/include/node
   install -m 0755 "$work/node/package/bin/node" "$rootfs/usr/local/bin/node"
+  # Node's headers, where the official image keeps them: native addons (better-sqlite3) build against
+  # them with no download (node-gyp would otherwise fetch headers from the internet).
+  mkdir -p "$rootfs/usr/local/include"
+  cp -a "$work/node/package/include/node" "$rootfs/usr/local/include/node"
   tar -xzf "$work/$npm_tgz" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components=1
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
