@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Problem } from '../api/problem/problem';
+import { operationRow } from '../store/kysely-state-store';
 import type { OperationRecord, StateStore } from '../store/state-store';
 import {
   ACTIVE_SET_STATES,
@@ -373,23 +374,5 @@ function fromMemberRow(row: MemberRow): MemberRecord {
     nodeState: row.node_state,
     error: row.error,
     updatedAt: Number(row.updated_at),
-  };
-}
-
-function operationRow(op: OperationRecord): Record<string, unknown> {
-  return {
-    id: op.id,
-    kind: op.kind,
-    cloud: op.cloud,
-    target: op.target,
-    state: op.state,
-    created_at: op.createdAt,
-    updated_at: op.updatedAt,
-    deadline: op.deadline,
-    node_state: op.nodeState,
-    result: op.result,
-    error: op.error,
-    lease_owner: null,
-    lease_until: 0,
   };
 }

@@ -28,7 +28,7 @@ interface KeyRow {
   created_at: number;
 }
 
-interface OperationRow {
+export interface OperationRow {
   id: string;
   kind: string;
   cloud: string;
@@ -183,7 +183,7 @@ export class KyselyStateStore implements StateStore {
     operation?: OperationRecord;
   }): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      if (write.operation) await tx.insertInto('operations').values(toRow(write.operation)).execute();
+      if (write.operation) await tx.insertInto('operations').values(operationRow(write.operation)).execute();
       if (write.key) {
         await tx
           .updateTable('idempotency_keys')
@@ -288,7 +288,8 @@ export class KyselyStateStore implements StateStore {
   }
 }
 
-function toRow(op: OperationRecord): OperationRow {
+/** An operation as its `operations` row (unleased); node sets insert their operations with it too. */
+export function operationRow(op: OperationRecord): OperationRow {
   return {
     id: op.id,
     kind: op.kind,
