@@ -1,3 +1,4 @@
+import { SERVICE_METADATA_PREFIX } from '../cloud/driver/compute-driver';
 import type { Problem } from '../api/problem/problem';
 
 /**
@@ -72,7 +73,7 @@ export interface MemberRecord {
 }
 
 /** The metadata key every member carries with its set's id, so the orphan sweep can find it. */
-export const NODE_SET_METADATA_KEY = 'orchestrator-node-set';
+export const NODE_SET_METADATA_KEY = `${SERVICE_METADATA_PREFIX}node-set`;
 
 /** A member's mark: unique per set and member, at most 64 characters of [A-Za-z0-9-] (fits every cloud's token rules). */
 export function memberMark(setId: string, idx: number): string {

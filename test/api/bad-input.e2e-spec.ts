@@ -88,6 +88,23 @@ describe('bad input (v1, dummy cloud)', () => {
     expect(await count()).toBe(before);
   });
 
+  it.each([
+    ['the client token mark', 'orchestrator-client-token'],
+    ['the node set mark', 'orchestrator-node-set'],
+    ['any key under the reserved prefix', 'orchestrator-anything'],
+  ])('refuses %s in metadata with a 400 naming metadata, and creates nothing', async (_label, key) => {
+    const before = (await api('GET', '/clouds/default/nodes')).body.items.length;
+    const problem = expectProblem(
+      await api('POST', '/clouds/default/nodes', { ...valid, metadata: { team: 'web', [key]: 'x' } }),
+      400,
+      /reserved/,
+    );
+    expect(JSON.stringify(problem.errors)).toContain('metadata');
+    const member = { cloud: 'default', name: 'web', image: valid.image, size: valid.size, metadata: { [key]: 'x' } };
+    expectProblem(await api('POST', '/node-sets', { name: 'marks', nodes: [member] }), 400, /reserved/);
+    expect((await api('GET', '/clouds/default/nodes')).body.items.length).toBe(before);
+  });
+
   it('caps userData at 64 KiB with a 400', async () => {
     expectProblem(
       await api('POST', '/clouds/default/nodes', { ...valid, userData: 'x'.repeat(65537) }),

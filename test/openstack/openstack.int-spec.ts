@@ -353,6 +353,7 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     let cursor: string | undefined;
     let cursorNodeDeleted = 0;
     let pages = 0;
+    const deleted = new Set<string>();
     do {
       const res = await lab('GET', `/nodes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(res.status).toBe(200);
@@ -360,12 +361,15 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
       seen.push(...page);
       cursor = res.body.nextCursor;
       pages++;
-      // Between pages, like other users of the cloud: delete a doomed node of ours (the one the cursor
-      // ends at whenever it is one), and create a node (still building when the next page is read).
+      // Between pages, like other users of the cloud: delete a node of ours that is not long-lived (the
+      // one the cursor ends at whenever it is one: other suites' servers share this cloud, so a page may
+      // end on a node that is not ours), and create a node (still building when the next page is read).
       const last = page[page.length - 1];
-      const victim = last && doomed.has(last) ? last : [...doomed].find((id) => !seen.includes(id));
+      const deletable = (id: string) => !deleted.has(id) && (doomed.has(id) || createdDuring.includes(id));
+      const victim = last && deletable(last) ? last : [...doomed].find((id) => !seen.includes(id));
       if (victim) {
         doomed.delete(victim);
+        deleted.add(victim);
         if (victim === last) cursorNodeDeleted++;
         expect((await nova.request('DELETE', `/servers/${victim}`)).status).toBe(204);
         await waitGoneFromNova([victim]);

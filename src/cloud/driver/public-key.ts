@@ -39,6 +39,10 @@ export interface ParsedPublicKey {
  * garbage, truncated keys and weak keys never reach a cloud. DSA keys (OpenSSH dropped them) are refused.
  */
 export function parsePublicKey(text: string): ParsedPublicKey | null {
+  // One line only: an authorized_keys entry ends at a line break, so anything after one (another key,
+  // with options such as command=) would reach the node as a key of its own. A trailing one is trimmed.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text.trim())) return null;
   const parts = text.trim().split(/\s+/);
   if (parts.length < 2) return null;
   const [type, body] = parts;

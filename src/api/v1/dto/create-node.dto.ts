@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { IsStringMap } from './validators';
+import { SERVICE_METADATA_PREFIX } from '../../../cloud/driver/compute-driver';
+import { HasNoKeysStartingWith, IsStringMap } from './validators';
 
 @ApiSchema({ name: 'CreateNodeRequest', description: 'What a new node is made from.' })
 export class CreateNodeDto {
@@ -47,11 +48,14 @@ export class CreateNodeDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string', maxLength: 255 },
-    description: 'String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255.',
+    description:
+      'String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with ' +
+      '`orchestrator-` are reserved for the marks the service puts on its nodes (400).',
     example: { team: 'web' },
   })
   @IsOptional()
   @IsStringMap({ maxEntries: 64, maxKeyLength: 255, maxValueLength: 255 })
+  @HasNoKeysStartingWith(SERVICE_METADATA_PREFIX)
   metadata?: Record<string, string>;
 
   @ApiPropertyOptional({

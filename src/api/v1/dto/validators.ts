@@ -49,3 +49,20 @@ export function IsOpenSshPublicKey(options?: ValidationOptions) {
       },
     });
 }
+
+/** No key of a metadata map starts with `prefix` (keys the service reserves for its own marks). */
+export function HasNoKeysStartingWith(prefix: string, options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'hasNoKeysStartingWith',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'object' || value === null || Object.keys(value).every((k) => !k.startsWith(prefix)),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} keys starting with "${prefix}" are reserved for the service's own marks`,
+      },
+    });
+}

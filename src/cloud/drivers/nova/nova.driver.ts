@@ -1,4 +1,5 @@
 import { CloudError } from '../../driver/cloud-error';
+import { SERVICE_METADATA_PREFIX } from '../../driver/compute-driver';
 import {
   ALL_CAPABILITIES,
   Capabilities,
@@ -52,7 +53,7 @@ const MAX_RESTARTS = 3;
  * login reads) and its endpoint (region, which locations it serves).
  */
 /** The server metadata key that carries the create's idempotency mark (CreateNodeRequest.clientToken). */
-export const CLIENT_TOKEN_KEY = 'orchestrator-client-token';
+export const CLIENT_TOKEN_KEY = `${SERVICE_METADATA_PREFIX}client-token`;
 
 export abstract class NovaDriver extends PkgcloudDriver {
   readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
