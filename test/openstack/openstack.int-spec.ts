@@ -50,6 +50,8 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     const images = await nova.request('GET', '/images/detail');
     imageId = images.body.images.find((i: any) => i.name === 'cirros-fake').id;
     t = await startApp({
+      // This suite measures and bursts on purpose; callers' rate limits have their own tests.
+      rateLimit: { enabled: false },
       clouds: { default: { engine: 'dummy' }, lab: labCloud(PASSWORD), 'lab-wrong': labCloud(WRONG_PASSWORD) },
     });
     // The first call logs in to Keystone: timed on both paths (Keystone token + flavors).
