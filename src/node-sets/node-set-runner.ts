@@ -130,7 +130,8 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
         const node = nodes.get(m.nodeId!);
         if (!node) continue; // some clouds list a new node only after a moment
         if (node.state === 'running') {
-          if (await this.updateMember(set, m, { step: 'running', nodeState: 'running' }, 'running')) m.step = 'running';
+          if (await this.updateMember(set, m, { step: 'running', nodeState: 'running' }, 'running'))
+            Object.assign(m, { step: 'running', nodeState: 'running' });
         } else if (node.state === 'error' || node.state === 'terminated') {
           await this.updateMember(set, m, { step: 'failed', nodeState: node.state }, 'node_failed', node.state);
           await this.fail(set, m, `node ${node.id} reached ${node.state} instead of running`, 502);
@@ -141,10 +142,12 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
       }
     }
     if (members.every((m) => m.step === 'running')) {
-      const view = nodeSetView({ ...set, state: 'ready' }, members);
+      // Ready only if every member's `running` is recorded (checked under the set's lock), and the
+      // operation's result is the set as that transaction leaves it: what GET reads right after.
       if (
         await this.store.transition(this.replica, set.id, ['creating'], 'ready', {
-          end: { state: 'succeeded', result: view },
+          when: (recorded) => recorded.every((m) => m.step === 'running'),
+          end: { state: 'succeeded', result: nodeSetView },
         })
       )
         this.operations.announce(set.operationId);
@@ -265,9 +268,11 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
       const ended =
         set.state === 'deleting'
           ? await this.store.transition(this.replica, set.id, ['deleting'], 'deleted', {
-              end: { state: 'succeeded', result: nodeSetView({ ...set, state: 'deleted' }, after) },
+              when: (recorded) => recorded.every(isSettled),
+              end: { state: 'succeeded', result: nodeSetView },
             })
           : await this.store.transition(this.replica, set.id, ['rolling_back'], 'failed', {
+              when: (recorded) => recorded.every(isSettled),
               end: { state: 'failed', error: set.error ?? undefined },
             });
       if (ended) this.operations.announce(set.operationId);

@@ -50,7 +50,11 @@ export interface MemberPatch {
 /** How a set's operation ends, written in the transaction that ends the set. */
 export interface OperationEnd {
   state: 'succeeded' | 'failed';
-  result?: unknown;
+  /**
+   * The operation's result (AIP-151: the resource as it was when the operation finished), built from
+   * the set and its members as this same transaction leaves them: the record a GET reads right after.
+   */
+  result?: (set: NodeSetRecord, members: MemberRecord[]) => unknown;
   error?: Problem;
 }
 
@@ -124,7 +128,11 @@ export class NodeSetStore {
   }
 
   async members(setId: string): Promise<MemberRecord[]> {
-    const rows = await this.db
+    return this.membersIn(this.db, setId);
+  }
+
+  private async membersIn(db: Kysely<any>, setId: string): Promise<MemberRecord[]> {
+    const rows = await db
       .selectFrom('node_set_members')
       .selectAll()
       .where('set_id', '=', setId)
@@ -197,18 +205,21 @@ export class NodeSetStore {
 
   /**
    * Moves a set `owner` holds from one of `from` to `to` (recording `error` when given) and, when the
-   * move ends the set's work, ends its operation in the same transaction. False when not held or not in `from`.
+   * move ends the set's work, ends its operation in the same transaction. `when` is checked against the
+   * members as recorded, under the set's lock: a set turns `ready` only once every member's final state
+   * is in the store. False when not held, not in `from`, or `when` says no.
    */
   async transition(
     owner: string,
     setId: string,
     from: NodeSetState[],
     to: NodeSetState,
-    options: { error?: Problem; end?: OperationEnd } = {},
+    options: { error?: Problem; end?: OperationEnd; when?: (members: MemberRecord[]) => boolean } = {},
   ): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       const row = await this.lockSet(tx, setId);
       if (!row || row.lease_owner !== owner || !from.includes(row.state as NodeSetState)) return false;
+      if (options.when && !options.when(await this.membersIn(tx, setId))) return false;
       const now = Date.now();
       await tx
         .updateTable('node_sets')
@@ -220,8 +231,13 @@ export class NodeSetStore {
         })
         .where('id', '=', setId)
         .execute();
-      if (options.end) await this.endOperation(tx, row.operation_id, options.end, now);
       await this.append(tx, setId, null, `set_${to}`, options.error?.detail ?? null, now);
+      if (options.end) {
+        const result = options.end.result;
+        const set = result && fromSetRow((await this.lockSet(tx, setId))!);
+        const value = set && result(set, await this.membersIn(tx, setId));
+        await this.endOperation(tx, row.operation_id, { ...options.end, result: value }, now);
+      }
       return true;
     });
   }
@@ -283,7 +299,12 @@ export class NodeSetStore {
     return (await select.executeTakeFirst()) as SetRow | undefined;
   }
 
-  private async endOperation(tx: Transaction<any>, id: string, end: OperationEnd, now: number): Promise<void> {
+  private async endOperation(
+    tx: Transaction<any>,
+    id: string,
+    end: Omit<OperationEnd, 'result'> & { result?: unknown },
+    now: number,
+  ): Promise<void> {
     await tx
       .updateTable('operations')
       .set({

@@ -73,6 +73,11 @@ describe('node sets (dummy clouds)', () => {
     expect(set.state).toBe('ready');
     for (const m of set.members)
       expect(m).toMatchObject({ step: 'running', nodeState: 'running', nodeId: expect.any(String) });
+    // AIP-151: the done operation's result is the set as it was when the operation finished, the
+    // record GET reads: same member states, and the time it turned ready (not a snapshot from before).
+    expect(op.result).toEqual(set);
+    expect(Date.parse(op.result.updatedAt)).toBeGreaterThan(Date.parse(op.result.createdAt));
+    expect(op.result.updatedAt).toBe(op.updatedAt);
     // Each member exists once in its cloud, carrying the set's id.
     for (const cloud of ['a', 'b', 'c']) {
       const nodes = await nodesOf(cloud);
@@ -94,6 +99,8 @@ describe('node sets (dummy clouds)', () => {
     const after = (await api('GET', `/node-sets/${set.id}`)).body;
     expect(after.state).toBe('deleted');
     for (const m of after.members) expect(m.step).toBe('destroyed');
+    expect(delOp.result).toEqual(after);
+    expect(delOp.result.updatedAt).toBe(delOp.updatedAt);
     for (const cloud of ['a', 'b', 'c']) expect(await nodesOf(cloud)).toEqual([]);
     // Deleting again answers the set as it is.
     const again = await api('DELETE', `/node-sets/${set.id}`);
