@@ -15,6 +15,8 @@ import {
 } from '../../driver/compute-driver';
 import { Backoff } from '../../driver/backoff';
 import { withTimeout } from '../../driver/with-timeout';
+import type { ComputeClient } from 'pkgcloud';
+import { boundedIdentity, IdentityClass } from '../pkgcloud/bounded-identity';
 import { PkgcloudDriver } from '../pkgcloud/pkgcloud.driver';
 import {
   asHttpError,
@@ -99,6 +101,17 @@ export abstract class NovaDriver extends PkgcloudDriver {
     await this.ensureToken();
   }
 
+  /**
+   * The login goes through the bounded transport like every other request (socket timeout, the
+   * driver's agents, the call's signal). Swapped in after construction, keeping the identity class
+   * pkgcloud chose, because its rackspace client ignores an `identity` option and picks its own.
+   */
+  protected override prepareClient(client: ComputeClient): void {
+    const Chosen = (client._identity as object).constructor as IdentityClass;
+    const Bounded = boundedIdentity(Chosen, this.agents, this.settings.timeoutMs);
+    client._identity = new Bounded(client._getIdentityOptions());
+  }
+
   // ---- token ---------------------------------------------------------------------------------
 
   /** A valid token, logging in when there is none or it is about to expire. */
@@ -107,8 +120,9 @@ export abstract class NovaDriver extends PkgcloudDriver {
   }
 
   /**
-   * One login at a time, shared by concurrent callers. Bounded here because pkgcloud's identity
-   * request bypasses the client's `before` hooks and so has no timeout of its own.
+   * One login at a time, shared by concurrent callers. Its request has a socket timeout and the
+   * call's signal (see prepareClient); the timer bounds the whole login, which an identity service
+   * trickling its answer could otherwise stretch past the socket's idle timeout.
    */
   private authenticate(): Promise<void> {
     if (!this.authenticating && this.tokenDropped && this.failedLogin.active && this.lastLoginError) {

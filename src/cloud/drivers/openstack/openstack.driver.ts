@@ -1,6 +1,5 @@
 import type { CloudError } from '../../driver/cloud-error';
 import { EARLY_RENEWAL_MS, NovaDriver } from '../nova/nova.driver';
-import { boundedIdentity } from '../pkgcloud/bounded-identity';
 import type { PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
 import { keystoneError } from './keystone-errors';
 import { OpenstackOptions, pkgcloudOptions } from './openstack-options';
@@ -28,7 +27,6 @@ export class OpenstackDriver extends NovaDriver {
     return {
       ...pkgcloudOptions(this.options),
       earlyTokenTimeout: EARLY_RENEWAL_MS,
-      identity: boundedIdentity(this.agents, this.settings.timeoutMs),
     };
   }
 

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { currentCallScope } from '../../call-scope';
 import { RequestAborted } from './pkgcloud-request';
 
-/** pkgcloud's Keystone identity (not in its typings): what the subclass below relies on. */
+/** pkgcloud's identity (not in its typings): what the subclass below relies on. */
 interface PkgcloudIdentity {
   options: { url: string; strictSSL?: boolean; tenantId?: string; tenantName?: string; headers?: object };
   basePath: string;
@@ -11,22 +11,23 @@ interface PkgcloudIdentity {
   _buildAuthenticationPayload(): void;
   _parseIdentityResponse(body: unknown, headers: Record<string, unknown>): void;
 }
-type IdentityClass = new (options: object) => PkgcloudIdentity;
+export type IdentityClass = new (options: object) => PkgcloudIdentity;
 
 /**
- * pkgcloud's OpenStack identity with its one HTTP request (the Keystone login) sent the way every
- * other request of the driver is: through the driver's agents, with a socket timeout, and torn down
- * when the running call's signal aborts. Why own code: pkgcloud sends the login with the `request`
- * module's defaults (no timeout, the global agent) and gives no handle on it, so a hung Keystone
- * left one open socket per timed-out login; and it reads only the statuses in its failCodes, so a
- * 429 lost its status and Retry-After. Payload building and response parsing stay pkgcloud's.
- * Password logins only (what the openstack engine configures); pkgcloud's v1 and tenant-discovery
- * paths are not used by this service.
+ * A pkgcloud identity class (OpenStack's Keystone, or Rackspace Identity, which extends it) with its
+ * one HTTP request (the login) sent the way every other request of the driver is: through the
+ * driver's agents, with a socket timeout, and torn down when the running call's signal aborts. Why
+ * own code: pkgcloud sends the login with the `request` module's defaults (no timeout, the global
+ * agent) and gives no handle on it, so a hung identity service left one open socket per timed-out
+ * login; and it reads only the statuses in its failCodes, so a 429 lost its status and Retry-After.
+ * Payload building (password, or Rackspace's API key) and response parsing stay `Base`'s. pkgcloud's
+ * v1 and tenant-discovery paths are not used by this service.
  */
-export function boundedIdentity(agents: { http: HttpAgent; https: HttpsAgent }, timeoutMs: number): IdentityClass {
-  // Not in pkgcloud's public surface; the class its openstack client uses by default.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Base = (require('pkgcloud/lib/pkgcloud/openstack/context') as { Identity: IdentityClass }).Identity;
+export function boundedIdentity(
+  Base: IdentityClass,
+  agents: { http: HttpAgent; https: HttpsAgent },
+  timeoutMs: number,
+): IdentityClass {
   class BoundedIdentity extends Base {
     authorize(options: unknown, callback?: (err?: unknown) => void): void {
       const done = (typeof options === 'function' ? options : callback) as (err?: unknown) => void;

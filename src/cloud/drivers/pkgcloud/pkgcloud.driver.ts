@@ -83,10 +83,14 @@ export abstract class PkgcloudDriver implements ComputeDriver {
         propagation.inject(context.active(), req.headers);
         return req;
       });
+      this.prepareClient(client);
       this.clientInstance = client;
     }
     return this.clientInstance;
   }
+
+  /** Adjusts the client pkgcloud built, once, before its first request; by default nothing. */
+  protected prepareClient(_client: pkgcloud.ComputeClient): void {}
 
   /** Get ready; by default the client logs in lazily on the first call, so this does nothing. */
   async connect(): Promise<void> {}
