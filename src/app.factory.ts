@@ -17,6 +17,7 @@ import { registerAccessLog } from './observability/access-log';
 import { FrameworkAtDebugLogger } from './observability/framework-log-level';
 import { ProbeFastPath } from './health/probe-fast-path';
 import { ReadinessService } from './health/readiness.service';
+import { StoreHealthService } from './health/store-health.service';
 import { MetricsService } from './observability/metrics.service';
 import { requestIdFor } from './observability/request-id';
 import { buildOpenApi, setupOpenApi } from './openapi/openapi';
@@ -72,7 +73,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = adapter.getInstance();
   const metrics = app.get(MetricsService);
   const readiness = app.get(ReadinessService);
-  probes.attach(fastify, readiness);
+  probes.attach(fastify, { readiness, store: app.get(StoreHealthService) });
   // First, so every later hook (and a refusal by one) runs inside the request's span.
   const tracer = app.get(TracingService).tracer;
   if (tracer) registerRequestTracing(fastify, tracer);

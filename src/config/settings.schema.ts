@@ -104,6 +104,14 @@ const healthSchema = z
     cloudCheckIntervalMs: z.number().int().min(1000).max(3_600_000).default(30_000),
     /** Bound on one cloud check (also capped by the cloud's own timeoutMs). */
     cloudCheckTimeoutMs: z.number().int().min(50).max(120_000).default(5_000),
+    /**
+     * How often the state store is asked a trivial query in the background for /health/ready, which
+     * answers from the last verdict: the store going away turns readiness 503 within
+     * storeCheckIntervalMs + storeCheckTimeoutMs (3 s by default).
+     */
+    storeCheckIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
+    /** Bound on one store check: no answer within it is a failed check. */
+    storeCheckTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
   })
   .strict();
 

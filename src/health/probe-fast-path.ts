@@ -11,25 +11,35 @@ interface ServerOptions {
 }
 
 const LIVE = '/health/live';
+const READY = '/health/ready';
 /** Per-answer headers, never copied from the routed answer. */
 const OWN = new Set(['content-length', 'x-request-id', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** What readiness depends on: the service's lifecycle and the state store's last background check. */
+export interface ReadinessSources {
+  readonly readiness: { readonly current: string };
+  readonly store: { readonly verdict: { readonly status: string; readonly dialect: string } };
+}
 
 /**
  * Kubernetes probes answered on the socket, before Fastify and Nest: kubelets call them every few
  * seconds on every pod, and the routed path (hooks, middleware, pipes, interceptors, serializer) cost
- * several times what the answer itself does. Answered here: a plain GET of exactly /health/live.
- * Everything else (HEAD, a query string, a CORS request, the first probe) goes to the routed
- * HealthController, which documents it and stays the reference: the fast path copies its headers from
- * the controller's first answer and builds the same terminus body (a test compares the two).
- * Readiness is always routed: it asks the state store every time. Fast liveness answers are neither
+ * several times what the answer itself does. Answered here: a plain GET of exactly /health/live, and
+ * of exactly /health/ready while the service is ready and the state store's last background check
+ * passed (StoreHealthService: no query per probe). Everything else (HEAD, a query string, a CORS
+ * request, the first probe of each path, any not-ready answer) goes to the routed HealthController,
+ * which documents it and stays the reference: the fast path copies its headers from the controller's
+ * first 200 and builds the same terminus body (a test compares the two). Fast answers are neither
  * logged (as before) nor counted in the HTTP metrics.
  */
 export class ProbeFastPath {
-  /** The routed answer's headers as a flat [name, value, …] list (node:http's cheapest form). */
-  private headers?: string[];
-  private readiness?: { readonly current: string };
+  /** Per path, the routed answer's headers as a flat [name, value, …] list (node:http's cheapest form). */
+  private readonly headers = new Map<string, string[]>();
+  private sources?: ReadinessSources;
   private liveSecond = -1;
   private liveBody = '';
+  private readyDialect = '';
+  private readyBody = '';
 
   /** For FastifyAdapter's serverFactory option: a node:http server that tries the fast path first. */
   readonly serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void, options: ServerOptions) => {
@@ -45,29 +55,33 @@ export class ProbeFastPath {
   };
 
   /**
-   * Starts serving once the routed controller has answered a liveness probe (its headers are learnt).
-   * While the service drains, probes are routed again, so keep-alive callers are told to go.
+   * Starts serving a path once the routed controller has answered it with 200 (its headers are
+   * learnt). While the service drains, probes are routed again, so keep-alive callers are told to go.
    */
-  attach(fastify: FastifyInstance, readiness: { readonly current: string }): void {
-    this.readiness = readiness;
+  attach(fastify: FastifyInstance, sources: ReadinessSources): void {
+    this.sources = sources;
     fastify.addHook('onSend', async (request, reply, payload) => {
-      if (!this.headers && request.routeOptions.url === LIVE && reply.statusCode === 200) {
+      const path = request.routeOptions.url;
+      if ((path === LIVE || path === READY) && !this.headers.has(path) && reply.statusCode === 200) {
         const headers: string[] = [];
         for (const [name, value] of Object.entries(reply.getHeaders())) {
           if (OWN.has(name.toLowerCase()) || value === undefined) continue;
           for (const one of Array.isArray(value) ? value : [value]) headers.push(name, String(one));
         }
-        this.headers = headers;
+        this.headers.set(path, headers);
       }
       return payload;
     });
   }
 
   private answer(req: IncomingMessage, res: ServerResponse): boolean {
-    const headers = this.headers;
-    if (!headers || req.url !== LIVE || req.method !== 'GET' || req.headers.origin !== undefined) return false;
-    if (this.readiness?.current === 'stopping') return false;
-    const body = this.live();
+    const url = req.url;
+    if ((url !== LIVE && url !== READY) || req.method !== 'GET' || req.headers.origin !== undefined) return false;
+    const headers = this.headers.get(url);
+    const sources = this.sources;
+    if (!headers || !sources || sources.readiness.current !== 'ready') return false;
+    const body = url === LIVE ? this.live() : this.ready(sources.store.verdict);
+    if (body === undefined) return false;
     res.writeHead(200, [
       ...headers,
       'x-request-id',
@@ -77,6 +91,19 @@ export class ProbeFastPath {
     ]);
     res.end(body);
     return true;
+  }
+
+  /** terminus' readiness report when every check passed; undefined otherwise (the router answers). */
+  private ready(store: { readonly status: string; readonly dialect: string }): string | undefined {
+    if (store.status !== 'up') return undefined;
+    if (store.dialect !== this.readyDialect) {
+      this.readyDialect = store.dialect;
+      this.readyBody = report('ok', {
+        service: { status: 'up', state: 'ready' },
+        store: { status: 'up', dialect: store.dialect },
+      });
+    }
+    return this.readyBody;
   }
 
   /** terminus' liveness report; its only changing part, uptimeSeconds, changes once a second. */

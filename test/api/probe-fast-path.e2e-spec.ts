@@ -1,12 +1,14 @@
 import { ReadinessService } from '../../src/health/readiness.service';
-import { startApp, TestApp } from '../support/app';
+import { STATE_STORE } from '../../src/store/state-store';
+import type { StateStore } from '../../src/store/state-store';
+import { startApp, TestApp, waitFor } from '../support/app';
 
 /**
  * Liveness probes answered before routing must be indistinguishable from the routed HealthController's
  * answers: status, headers and body. The routed path is the one counted in the HTTP metrics, which
  * shows which of the two answered.
  */
-describe('liveness fast path (/health/live)', () => {
+describe('probe fast path (/health/live, /health/ready)', () => {
   let t: TestApp;
 
   const probe = async (path: string, headers: Record<string, string> = {}) => {
@@ -29,11 +31,15 @@ describe('liveness fast path (/health/live)', () => {
   };
 
   beforeAll(async () => {
-    t = await startApp({ clouds: { default: { engine: 'dummy' } } });
+    // Store checked every 100 ms, each bounded by 200 ms: a lost store shows within 300 ms.
+    t = await startApp({
+      clouds: { default: { engine: 'dummy' } },
+      health: { storeCheckIntervalMs: 100, storeCheckTimeoutMs: 200 },
+    });
   });
   afterAll(() => t.close());
 
-  it.each(['/health/live'])('%s: the fast answer equals the routed one', async (path) => {
+  it.each(['/health/live', '/health/ready'])('%s: the fast answer equals the routed one', async (path) => {
     const first = await probe(path); // routed: the fast path learns its headers from it
     expect(first.status).toBe(200);
     const before = await routed(path);
@@ -61,15 +67,62 @@ describe('liveness fast path (/health/live)', () => {
     expect(await routed('/health/live')).toBe(before + 3);
   });
 
-  it('leaves readiness to the router (it asks the state store), which goes 503 the moment shutdown begins', async () => {
+  it('answers readiness without asking the store: the verdict comes from the background check', async () => {
+    await probe('/health/ready');
+    const store = t.app.get<StateStore>(STATE_STORE);
+    const ping = jest.spyOn(store, 'ping');
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => probe('/health/ready')));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      // At most the background checks of the time it took (one per 100 ms), never one per probe.
+      expect(ping.mock.calls.length).toBeLessThan(20);
+    } finally {
+      ping.mockRestore();
+    }
+  });
+
+  it.each([
+    ['fails', () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error')), /^unreachable: SQLITE_IOERR/],
+    ['hangs', () => new Promise<void>(() => undefined), /^unreachable: no answer within 200 ms/],
+  ])(
+    'turns 503 within interval + timeout once the store %s, and 200 again when it answers',
+    async (_how, broken, error) => {
+      await probe('/health/ready');
+      const before = await routed('/health/ready');
+      const store = t.app.get<StateStore>(STATE_STORE);
+      const ping = jest.spyOn(store, 'ping').mockImplementation(broken);
+      try {
+        const lost = performance.now();
+        const down = await waitFor(
+          async () => {
+            const answer = await probe('/health/ready');
+            return answer.status === 503 && answer;
+          },
+          5_000,
+          10,
+        );
+        // The documented bound (100 + 200 ms), with room for a loaded machine's timers.
+        expect(performance.now() - lost).toBeLessThan(300 + 700);
+        expect(down.body).toMatchObject({ status: 'error', error: { store: { status: 'down', dialect: 'sqlite' } } });
+        expect(down.body.details.store.error).toMatch(error);
+        expect(await routed('/health/ready')).toBeGreaterThan(before); // not-ready answers are routed
+        expect((await probe('/health/live')).status).toBe(200);
+      } finally {
+        ping.mockRestore();
+      }
+      await waitFor(async () => (await probe('/health/ready')).status === 200, 5_000, 10);
+    },
+  );
+
+  it('turns readiness 503 the moment shutdown begins (routed again, so keep-alive callers are told to go)', async () => {
+    expect((await probe('/health/ready')).status).toBe(200);
     const before = await routed('/health/ready');
-    expect((await probe('/health/ready')).status).toBe(200);
-    expect((await probe('/health/ready')).status).toBe(200);
-    expect(await routed('/health/ready')).toBe(before + 2);
     t.app.get(ReadinessService).markStopping();
     const stopping = await probe('/health/ready');
     expect(stopping.status).toBe(503);
+    expect(stopping.headers.connection).toBe('close');
     expect(stopping.body).toMatchObject({ status: 'error', error: { service: { status: 'down', state: 'stopping' } } });
+    expect(await routed('/health/ready')).toBe(before + 1);
     expect((await probe('/health/live')).status).toBe(200);
   });
 });

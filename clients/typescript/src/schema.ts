@@ -433,7 +433,7 @@ export interface paths {
         };
         /**
          * Readiness: 503 while starting, shutting down, or while the state store is unreachable
-         * @description For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains, and while the state store (SQLite or PostgreSQL) does not answer a trivial query within 2 s (`details.store`). Calls no cloud.
+         * @description For readiness probes: 503 from SIGTERM on, so load balancers stop sending before the pod drains, and while the state store (SQLite or PostgreSQL) is unreachable (`details.store`). The store is checked in the background (a trivial query every `health.storeCheckIntervalMs`, 1 s by default, bounded by `health.storeCheckTimeoutMs`, 2 s), so a lost store turns this 503 within their sum. Calls no cloud.
          */
         get: operations["getReadiness"];
         put?: never;
