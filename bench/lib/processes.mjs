@@ -41,16 +41,16 @@ export function productionFlags() {
 }
 
 /**
- * Starts `node dist/main.js` with the production command's flags with settings written as its only config file (JSON is YAML). Resolves
+ * Starts `node dist/main.js` (or another build's `entry`) with the production command's flags with settings written as its only config file (JSON is YAML). Resolves
  * once /health/ready answers 200, with the time that took (spawn to ready) and a stop() that sends
  * SIGTERM to this child only.
  */
-export async function startService({ port: wanted, settings, env = {}, nodeArgs = [] }) {
+export async function startService({ port: wanted, settings, env = {}, nodeArgs = [], entry = 'dist/main.js' }) {
   const port = wanted ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
   writeFileSync(join(dir, 'default.yaml'), JSON.stringify(settings));
   const started = performance.now();
-  const child = spawn(process.execPath, [...productionFlags(), ...nodeArgs, 'dist/main.js'], {
+  const child = spawn(process.execPath, [...productionFlags(), ...nodeArgs, entry], {
     cwd: root,
     env: {
       ...process.env,
@@ -82,6 +82,11 @@ export async function startService({ port: wanted, settings, env = {}, nodeArgs 
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
     readyMs,
+    /** CPU seconds (user + system) this process has used so far (Linux). */
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    },
     /** Resident set size now, in MiB (Linux). */
     rssMiB() {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));

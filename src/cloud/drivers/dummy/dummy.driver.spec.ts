@@ -5,6 +5,15 @@ import { DummyDriver } from './dummy.driver';
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TRANSITION = 20;
 
+/** Polls `check` until it holds (transitions finish on a timer), failing after a second. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 1000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 1 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function key(): string {
   const raw = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
   const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
@@ -140,12 +149,32 @@ describe('DummyDriver', () => {
     expect(await kind(driver.deleteKeyPair('deploy'))).toBe('not_found');
   });
 
-  it('returns copies, so callers cannot change the cloud by mutating results', async () => {
+  it('returns frozen snapshots, so callers cannot change the cloud by mutating results', async () => {
     const node = await driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small', metadata: { a: '1' } });
-    node.metadata.a = 'changed';
+    const [listed] = (await driver.listNodes({ limit: 10 })).items;
+    for (const result of [node, listed]) {
+      expect(() => (result.metadata.a = 'changed')).toThrow(TypeError);
+      expect(() => (result.state = 'running')).toThrow(TypeError);
+      expect(() => result.publicIps.push('192.0.2.1')).toThrow(TypeError);
+      expect(() => (result.extra.keyName = 'x')).toThrow(TypeError);
+    }
     (await driver.listImages())[0].name = 'changed';
     expect((await driver.getNode(node.id)).metadata.a).toBe('1');
+    expect((await driver.getNode(node.id)).publicIps).toEqual(node.publicIps);
     expect((await driver.listImages())[0].name).not.toBe('changed');
+  });
+
+  it('replaces a snapshot when the node changes: an answer already given keeps the state it showed', async () => {
+    const created = await driver.createNode({ name: 'n', image: 'img-debian-12', size: 'small' });
+    expect(created.state).toBe('pending');
+    await until(async () => (await driver.getNode(created.id)).state === 'running');
+    const running = await driver.getNode(created.id);
+    const rebooting = await driver.nodeAction(created.id, 'reboot');
+    expect([created.state, running.state, rebooting.state]).toEqual(['pending', 'running', 'rebooting']);
+    expect((await driver.listNodes({ limit: 10 })).items[0]).toBe(rebooting); // shared until the next change
+    await until(async () => (await driver.getNode(created.id)).state === 'running');
+    expect(rebooting.state).toBe('rebooting');
+    expect(await driver.getNode(created.id)).not.toBe(rebooting);
   });
 
   it('adds the configured latency to calls', async () => {

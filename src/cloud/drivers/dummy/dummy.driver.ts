@@ -65,7 +65,14 @@ const ACTIONS: Record<NodeAction, { from: NodeState; via: NodeState; to: NodeSta
   start: { from: 'stopped', via: 'starting', to: 'running' },
 };
 
-interface StoredNode extends CloudNode {
+/**
+ * A node as this cloud keeps it. `view` is what callers get: a deeply frozen snapshot, shared by every
+ * answer until the node changes, when it is replaced by a new snapshot (never changed in place). So a
+ * listing hands out references instead of copying every node, and a caller still cannot alter the
+ * cloud's state or see a later change appear in an answer it already holds.
+ */
+interface StoredNode {
+  view: Readonly<CloudNode>;
   timer?: NodeJS.Timeout;
   /** The create's idempotency mark, kept like a cloud keeps a tag. */
   clientToken?: string;
@@ -83,6 +90,7 @@ export class DummyDriver implements ComputeDriver {
   readonly engine = 'dummy';
   readonly capabilities = { ...ALL_CAPABILITIES };
 
+  /** In id order (ids are zero-padded and increasing, so creation order): listings need no sort. */
   private readonly nodes = new Map<string, StoredNode>();
   private readonly keyPairs = new Map<string, CloudKeyPair>();
   private sequence = 0;
@@ -95,7 +103,7 @@ export class DummyDriver implements ComputeDriver {
     if (options.persistence) return;
     for (let i = 1; i <= options.nodes; i++) {
       const node = this.newNode({ name: `demo-${i}`, image: DUMMY_IMAGES[0].id, size: DUMMY_SIZES[0].id }, 'running');
-      this.nodes.set(node.id, node);
+      this.nodes.set(node.view.id, node);
     }
   }
 
@@ -110,16 +118,23 @@ export class DummyDriver implements ComputeDriver {
 
   async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
     await this.latency();
-    // Ids are zero-padded and increasing, so id order is creation order and a stable marker.
-    const all = [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
-    const from = page.marker ? all.filter((n) => n.id > page.marker!) : all;
-    const items = from.slice(0, page.limit).map(publicView);
-    return { items, next: from.length > page.limit ? items[items.length - 1].id : undefined };
+    // The map is in id order, and an id is a stable marker.
+    const items: CloudNode[] = [];
+    let more = false;
+    for (const { view } of this.nodes.values()) {
+      if (page.marker !== undefined && view.id <= page.marker) continue;
+      if (items.length === page.limit) {
+        more = true;
+        break;
+      }
+      items.push(view);
+    }
+    return { items, next: more ? items[items.length - 1].id : undefined };
   }
 
   async getNode(id: string): Promise<CloudNode> {
     await this.latency();
-    return publicView(this.find(id));
+    return this.find(id).view;
   }
 
   async createNode(request: CreateNodeRequest): Promise<CloudNode> {
@@ -155,11 +170,11 @@ export class DummyDriver implements ComputeDriver {
       this.options.failingImages?.includes(request.image) ||
       (!!faults.errorStateEvery && this.settled % faults.errorStateEvery === 0);
     node.settlesTo = failing ? 'error' : 'running';
-    this.nodes.set(node.id, node);
+    this.nodes.set(node.view.id, node);
     try {
       await this.persist(node);
     } catch (error) {
-      this.nodes.delete(node.id);
+      this.nodes.delete(node.view.id);
       throw new CloudError(
         'unavailable',
         `the dummy cloud's store could not record the node: ${(error as Error).message}`,
@@ -167,12 +182,12 @@ export class DummyDriver implements ComputeDriver {
     }
     this.settleLater(node, node.settlesTo);
     if (this.options.createAnswerDelayMs) await sleep(this.options.createAnswerDelayMs, undefined, { ref: false });
-    return publicView(node);
+    return node.view;
   }
 
   async findNodeByClientToken(clientToken: string): Promise<CloudNode | undefined> {
     await this.latency();
-    for (const node of this.nodes.values()) if (node.clientToken === clientToken) return publicView(node);
+    for (const node of this.nodes.values()) if (node.clientToken === clientToken) return node.view;
     return undefined;
   }
 
@@ -180,17 +195,17 @@ export class DummyDriver implements ComputeDriver {
     await this.latency();
     const node = this.find(id);
     const rule = ACTIONS[action];
-    if (node.state !== rule.from) {
+    if (node.view.state !== rule.from) {
       throw new CloudError(
         'conflict',
-        `cannot ${action} node ${id} while it is ${node.state} (it must be ${rule.from})`,
+        `cannot ${action} node ${id} while it is ${node.view.state} (it must be ${rule.from})`,
       );
     }
-    node.state = rule.via;
+    node.view = snapshot({ ...node.view, state: rule.via });
     node.settlesTo = rule.to;
     await this.persist(node);
     this.settleLater(node, rule.to);
-    return publicView(node);
+    return node.view;
   }
 
   async destroyNode(id: string): Promise<void> {
@@ -243,7 +258,7 @@ export class DummyDriver implements ComputeDriver {
   private newNode(request: CreateNodeRequest, state: NodeState): StoredNode {
     const n = ++this.sequence;
     const location = request.location ?? DUMMY_LOCATIONS[0].id;
-    return {
+    const view = snapshot({
       id: `node-${String(n).padStart(6, '0')}`,
       name: request.name,
       state,
@@ -259,15 +274,16 @@ export class DummyDriver implements ComputeDriver {
         ...(request.keyName ? { keyName: request.keyName } : {}),
         ...(request.userData ? { userDataBytes: Buffer.byteLength(request.userData) } : {}),
       },
-    };
+    });
+    return { view };
   }
 
   private settleLater(node: StoredNode, to: NodeState): void {
     clearTimeout(node.timer);
     node.timer = setTimeout(() => {
       node.timer = undefined;
-      if (this.nodes.get(node.id) !== node) return;
-      node.state = to;
+      if (this.nodes.get(node.view.id) !== node) return;
+      node.view = snapshot({ ...node.view, state: to });
       node.settlesTo = undefined;
       // Best effort: a lost write only means the node settles again after a restart.
       this.persist(node).catch(() => undefined);
@@ -292,11 +308,13 @@ export class DummyDriver implements ComputeDriver {
     if (!persistence) return Promise.resolve();
     this.loaded ??= persistence.load().then(
       (records) => {
-        for (const record of records) {
-          const node: StoredNode = { ...record };
-          this.nodes.set(node.id, node);
-          this.sequence = Math.max(this.sequence, Number(node.id.replace(/^node-/, '')) || 0);
-          if (node.settlesTo && node.settlesTo !== node.state) this.settleLater(node, node.settlesTo);
+        // Ordinal order (as listNodes' markers compare); new ids are higher, so appending keeps it.
+        records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        for (const { clientToken, settlesTo, ...view } of records) {
+          const node: StoredNode = { view: snapshot(view), clientToken, settlesTo };
+          this.nodes.set(view.id, node);
+          this.sequence = Math.max(this.sequence, Number(view.id.replace(/^node-/, '')) || 0);
+          if (settlesTo && settlesTo !== view.state) this.settleLater(node, settlesTo);
         }
       },
       (error: unknown) => {
@@ -310,21 +328,18 @@ export class DummyDriver implements ComputeDriver {
   /** Writes a node through to the store before the call answers, like a cloud that has accepted it. */
   private async persist(node: StoredNode): Promise<void> {
     if (!this.options.persistence) return;
-    const { timer: _timer, ...record } = node;
-    await this.options.persistence.save(structuredClone(record));
+    const record: StoredNodeRecord = { ...node.view, clientToken: node.clientToken, settlesTo: node.settlesTo };
+    await this.options.persistence.save(record);
   }
 }
 
-/** A copy callers may change freely (explicit, because structuredClone dominated list latency). */
-function publicView(node: StoredNode): CloudNode {
-  const { timer: _timer, clientToken: _clientToken, settlesTo: _settlesTo, ...rest } = node;
-  return {
-    ...rest,
-    publicIps: [...rest.publicIps],
-    privateIps: [...rest.privateIps],
-    metadata: { ...rest.metadata },
-    extra: { ...rest.extra },
-  };
+/** A node frozen with everything in it, so the one object can be handed to every caller. */
+function snapshot(node: CloudNode): Readonly<CloudNode> {
+  Object.freeze(node.publicIps);
+  Object.freeze(node.privateIps);
+  Object.freeze(node.metadata);
+  Object.freeze(node.extra);
+  return Object.freeze(node);
 }
 
 const FIELD: Record<string, string> = { image: 'image', size: 'size', location: 'location', 'key pair': 'keyName' };
