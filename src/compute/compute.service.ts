@@ -70,8 +70,8 @@ export class ComputeService {
 
   /**
    * One page of one cloud's nodes, filtered (see scanNodes): `limit` nodes whenever that many match,
-   * and a `nextCursor` while more may follow. Throws `invalid_request` for a cursor of another cloud
-   * or of other filters.
+   * and a `nextCursor` while more may follow. Throws `invalid_cursor` for a cursor of another cloud
+   * or of other filters, `cursor_expired` when the cloud can no longer find the cursor's place.
    */
   async listNodes(name: string, query: NodeListQuery): Promise<NodePage> {
     const cloud = this.cloud(name);
@@ -83,7 +83,7 @@ export class ComputeService {
       if (cursor.cloud !== cloud.name)
         throw this.tag(
           cloud,
-          new CloudError('invalid_request', `cursor belongs to cloud "${cursor.cloud}", not "${cloud.name}"`),
+          new CloudError('invalid_cursor', `cursor belongs to cloud "${cursor.cloud}", not "${cloud.name}"`),
         );
       from = cursor.position;
     }
@@ -110,8 +110,12 @@ export class ComputeService {
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor, key, query.limit);
       start = clouds.findIndex((c) => c.name === cursor.cloud);
+      // A cursor of ours whose cloud was taken out of the configuration since: its place is gone.
       if (start < 0)
-        throw new CloudError('invalid_request', `cursor continues in cloud "${cursor.cloud}", which is not configured`);
+        throw new CloudError(
+          'cursor_expired',
+          `cursor continues in cloud "${cursor.cloud}", which is no longer configured`,
+        );
       from = cursor.position;
     }
     const scan = (i: number) =>
@@ -127,6 +131,9 @@ export class ComputeService {
         const cloud = clouds[phase[j]];
         const result = results[j];
         if (result.status === 'rejected') {
+          // The cursor itself failing (forged, or its place gone) is the answer, not one cloud's failure:
+          // skipping the rest of that cloud would lose its nodes without a word.
+          if (isCursorFault(result.reason)) throw asCloudError(result.reason, cloud.name);
           failures.push({ cloud: cloud.name, error: asCloudError(result.reason, cloud.name) });
           continue;
         }
@@ -328,6 +335,10 @@ function view(cloud: CloudHandle, node: CloudNode): NodeView {
  */
 function firstPosition(filterKey: string, limit: number): ScanPosition {
   return { offset: 0, pageSize: filterKey ? FILTER_PAGE_SIZE : limit };
+}
+
+function isCursorFault(reason: unknown): boolean {
+  return CloudError.is(reason) && (reason.kind === 'invalid_cursor' || reason.kind === 'cursor_expired');
 }
 
 function asCloudError(reason: unknown, cloud: string): CloudError {

@@ -52,11 +52,16 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** The longest cursor this service issues (and reads): a driver marker plus a few ids, base64url. */
+export const MAX_CURSOR_LENGTH = 2048;
+
 /**
- * Reads a cursor this service issued. Throws `invalid_request` (400) for anything else, and for a
+ * Reads a cursor this service issued. Throws `invalid_cursor` (400) for anything else, and for a
  * cursor issued for other filters. `cloud` is checked by the caller (listNodes pins it).
  */
 export function decodeCursor(cursor: string, filter: string, defaultPageSize: number): Cursor {
+  if (cursor.length > MAX_CURSOR_LENGTH)
+    throw new CloudError('invalid_cursor', `cursor is longer than any this service issues (${MAX_CURSOR_LENGTH})`);
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -74,9 +79,9 @@ export function decodeCursor(cursor: string, filter: string, defaultPageSize: nu
     (value.f === undefined || typeof value.f === 'string') &&
     (value.a === undefined || typeof value.a === 'string') &&
     (value.n === undefined || typeof value.n === 'string');
-  if (!valid) throw new CloudError('invalid_request', 'cursor is not a cursor this service issued');
+  if (!valid) throw new CloudError('invalid_cursor', 'cursor is not a cursor this service issued');
   if ((value.f ?? '') !== (filter ? digest(filter) : ''))
-    throw new CloudError('invalid_request', 'cursor was issued for other filters: send the same filters with it');
+    throw new CloudError('invalid_cursor', 'cursor was issued for other filters: send the same filters with it');
   return {
     cloud: value.c as string,
     position: {

@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProblemException } from '../api/problem/problem.exception';
+import { CloudError } from '../cloud/driver/cloud-error';
+import { MAX_CURSOR_LENGTH } from '../compute/cursor';
 import { DEFAULT_WAIT_TIMEOUT_MS, Settings } from '../config/settings.schema';
 import { STATE_STORE } from '../store/state-store';
 import type { OperationKind, OperationRecord, OperationState, StateStore } from '../store/state-store';
@@ -138,12 +140,22 @@ export function encodeCursor(createdAt: number, id: string): string {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
+/**
+ * Reads a cursor `encodeCursor` made; `invalid_cursor` (400, the same problem as the node listings')
+ * for anything else. Such a cursor never expires: the position is a key, not a row, so it holds
+ * whatever was deleted since.
+ */
 export function decodeCursor(cursor: string): { createdAt: number; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };
+    const value: unknown =
+      cursor.length <= MAX_CURSOR_LENGTH ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
+    if (Array.isArray(value) && value.length === 2) {
+      const [createdAt, id] = value as [unknown, unknown];
+      if (typeof createdAt === 'number' && Number.isFinite(createdAt) && typeof id === 'string' && id)
+        return { createdAt, id };
+    }
   } catch {
-    // fall through
+    // falls through
   }
-  throw new ProblemException(400, 'cursor is not one this service issued (pass nextCursor unchanged)');
+  throw new CloudError('invalid_cursor', 'cursor is not one this service issued (pass nextCursor unchanged)');
 }

@@ -132,6 +132,51 @@ describe('bad input (v1, dummy cloud)', () => {
     expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown field "page"/);
   });
 
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const badCursors: Array<[string, string]> = [
+    ['not base64 JSON', 'not-a-cursor'],
+    ['JSON of another shape', b64({ x: 1 })],
+    ['a JSON array of the wrong types', b64(['yesterday', 7])],
+    ['longer than any cursor issued', 'A'.repeat(3000)],
+  ];
+  const listings = ['/clouds/default/nodes', '/nodes', '/operations', '/node-sets'];
+
+  describe.each(listings)('a malformed or forged cursor on %s', (listing) => {
+    it.each(badCursors)('is one 400 invalid-cursor naming the field: %s', async (_label, cursor) => {
+      const problem = expectProblem(await api('GET', `${listing}?cursor=${cursor}`), 400, /cursor/);
+      expect(problem.type).toBe('urn:cloud-orchestrator:problem:invalid-cursor');
+      expect(problem.errors).toEqual([{ field: 'cursor', message: expect.stringMatching(/cursor/) }]);
+    });
+  });
+
+  it('answers a node cursor of another cloud or other filters with the same invalid-cursor problem', async () => {
+    const page = await api('GET', '/clouds/default/nodes?limit=1');
+    const otherFilters = await api('GET', `/clouds/default/nodes?limit=1&state=running&cursor=${page.body.nextCursor}`);
+    const otherCloud = await api('GET', `/clouds/default/nodes?cursor=${b64({ c: 'other', m: 'node-000001' })}`);
+    for (const [res, detail] of [
+      [otherFilters, /other filters/],
+      [otherCloud, /belongs to cloud "other"/],
+    ] as const) {
+      const problem = expectProblem(res, 400, detail);
+      expect(problem).toMatchObject({
+        type: 'urn:cloud-orchestrator:problem:invalid-cursor',
+        errors: [{ field: 'cursor' }],
+      });
+    }
+  });
+
+  it('answers 410 cursor-expired, never a 400, for a cursor continuing in a cloud no longer configured', async () => {
+    const problem = expectProblem(
+      await api('GET', `/nodes?cursor=${b64({ c: 'retired', p: 1000 })}`),
+      410,
+      /Restart the listing/,
+    );
+    expect(problem).toMatchObject({
+      type: 'urn:cloud-orchestrator:problem:cursor-expired',
+      errors: [{ field: 'cursor' }],
+    });
+  });
+
   it('refuses a malformed cloud name in the path with a 400', async () => {
     expectProblem(await api('GET', '/clouds/NOT%20A%20NAME/nodes'), 400, /cloud must be a cloud name/);
   });

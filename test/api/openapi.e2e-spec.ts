@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodeCursor } from '../../src/compute/cursor';
 import { buildOpenApi } from '../../src/openapi/openapi';
 import { call, startApp, TestApp } from '../support/app';
 import { Exchange, FixtureServer } from '../support/fixture-server';
@@ -220,8 +221,25 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       name: 'foreign cursor',
       operationId: 'listNodes',
       status: 400,
-      type: 'invalid-request',
+      type: 'invalid-cursor',
       send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes?cursor=nonsense', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'forged operations cursor',
+      operationId: 'listOperations',
+      status: 400,
+      type: 'invalid-cursor',
+      send: () => call(t.url, 'GET', '/api/v1/operations?cursor=nonsense', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'a cursor continuing in a cloud no longer configured',
+      operationId: 'listAllNodes',
+      status: 410,
+      type: 'cursor-expired',
+      send: () => {
+        const cursor = encodeCursor({ cloud: 'retired', position: { offset: 0, pageSize: 1000 }, filter: '' });
+        return call(t.url, 'GET', `/api/v1/nodes?cursor=${cursor}`, undefined, auth(READ_KEY));
+      },
     },
     {
       name: 'no key',

@@ -28,13 +28,22 @@ const container = pod.containers[0];
 const port = container.ports[0];
 const configVolume = pod.volumes.find((v) => v.configMap && v.configMap.name === configMap.metadata.name);
 const configMount = container.volumeMounts.find((m) => m.name === configVolume.name);
-const literalEnv = Object.fromEntries((container.env || []).filter((e) => e.value !== undefined).map((e) => [e.name, String(e.value)]));
+const literalEnv = Object.fromEntries(
+  (container.env || []).filter((e) => e.value !== undefined).map((e) => [e.name, String(e.value)]),
+);
 const secretEnv = { ...secret.stringData };
 const env = { ...secretEnv, ...literalEnv };
 
 mkdirSync(join(out, 'config'), { recursive: true, mode: 0o755 });
-for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(out, 'config', key), text, { mode: 0o644 });
-writeFileSync(join(out, 'pod.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+for (const [key, text] of Object.entries(configMap.data))
+  writeFileSync(join(out, 'config', key), text, { mode: 0o644 });
+writeFileSync(
+  join(out, 'pod.env'),
+  Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n') + '\n',
+  { mode: 0o600 },
+);
 
 // The API key the checks use: the first key in the mounted config, with ${VAR} filled from the env.
 const configFile = literalEnv.CONFIG_FILE;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeCursor } from '../../src/compute/cursor';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FixtureServer, RecordedRequest } from '../support/fixture-server';
@@ -303,12 +305,107 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
       expect(seen).toEqual([I1, I2, I3]);
     });
 
+    describe.each([
+      ['InvalidPaginationToken', 'error-invalid-pagination-token.xml'],
+      ['InvalidParameterValue naming the NextToken', 'error-next-token-invalid-parameter.xml'],
+    ])('EC2 refuses the NextToken a cursor holds (%s)', (_code, refusal) => {
+      const FRESH_TOKEN = 'eyJ2IjoiMiIsImMiOiJmcmVzaCJ9';
+      // EC2's first page as a walk started now gets it: the same instances, a new token.
+      const freshPage1 = readFileSync(join(__dirname, '../fixtures/ec2/describe-instances-page1.xml'), 'utf8').replace(
+        PAGE2_TOKEN,
+        FRESH_TOKEN,
+      );
+      /** Pages through with `limit`; EC2 forgets PAGE2_TOKEN once `forgetAfter` pages were read. */
+      const walk = async (limit: number, forgetAfter: number) => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let pages = 0; pages < 6; pages++) {
+          const res = await api(
+            'GET',
+            `/clouds/aws/nodes?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          );
+          expect(res.status).toBe(200);
+          seen.push(...res.body.items.map((n: any) => n.id));
+          cursor = res.body.nextCursor;
+          if (!cursor) break;
+          if (pages + 1 !== forgetAfter) continue;
+          // From now on EC2 has forgotten PAGE2_TOKEN; a walk from the start gets a fresh one.
+          fx.on(
+            ec2('DescribeInstances', {
+              when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+              status: 400,
+              file: file(refusal),
+            }),
+            ec2('DescribeInstances', { when: (r) => !r.form?.has('NextToken'), body: freshPage1 }),
+          );
+        }
+        return seen;
+      };
+
+      // limit=2 ends on EC2's page boundary after one page, limit=1 after two (the second ends inside it).
+      it.each([
+        [2, 1],
+        [1, 2],
+      ])(
+        'resumes after the last instance handed out (limit=%i): each instance once, no 400',
+        async (limit, forgetAfter) => {
+          fx.on(
+            ec2('DescribeInstances', {
+              when: (r) => !r.form?.has('NextToken'),
+              file: file('describe-instances-page1.xml'),
+            }),
+            ec2('DescribeInstances', {
+              when: (r) => [PAGE2_TOKEN, FRESH_TOKEN].includes(r.form?.get('NextToken') ?? ''),
+              file: file('describe-instances-page2.xml'),
+            }),
+          );
+          expect(await walk(limit, forgetAfter)).toEqual([I1, I2, I3]);
+          const tokens = fx.requests.map((r) => r.form?.get('NextToken') ?? null);
+          // The refused token, then a walk from the start (largest pages) to the instance after I2.
+          expect(tokens.slice(-3)).toEqual([PAGE2_TOKEN, null, FRESH_TOKEN]);
+          expect(fx.requests[fx.requests.length - 2].form?.get('MaxResults')).toBe('1000');
+        },
+      );
+
+      it('answers 410 cursor-expired, not a 400, when the instance the cursor ended at is gone too', async () => {
+        fx.on(
+          ec2('DescribeInstances', {
+            when: (r) => !r.form?.has('NextToken'),
+            file: file('describe-instances-page1.xml'),
+            times: 1,
+          }),
+        );
+        const first = await api('GET', '/clouds/aws/nodes?limit=2');
+        expect(first.body.items.map((n: any) => n.id)).toEqual([I1, I2]);
+        // EC2 forgot the token, and I1 and I2 are gone for good: nothing places the cursor any more.
+        fx.on(
+          ec2('DescribeInstances', {
+            when: (r) => r.form?.get('NextToken') === PAGE2_TOKEN,
+            status: 400,
+            file: file(refusal),
+          }),
+          ec2('DescribeInstances', {
+            when: (r) => !r.form?.has('NextToken'),
+            file: file('describe-instances-page2.xml'),
+          }),
+        );
+        const res = await api('GET', `/clouds/aws/nodes?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+        const body = expectProblem(res, 410, /no longer accepts the page token.*Restart the listing.*without `cursor`/);
+        expect(body).toMatchObject({ type: 'urn:cloud-orchestrator:problem:cursor-expired', cloud: 'aws' });
+        expect(body.errors).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+      });
+    });
+
     it('refuses a cursor that does not hold an EC2 position, asking EC2 nothing', async () => {
       const res = await api(
         'GET',
         `/clouds/aws/nodes?cursor=${encodeCursor({ cloud: 'aws', position: { marker: 'not-a-marker', offset: 0, pageSize: 1000 }, filter: '' })}`,
       );
-      expectProblem(res, 400, /cursor/);
+      const body = expectProblem(res, 400, /cursor/);
+      expect(body).toMatchObject({
+        type: 'urn:cloud-orchestrator:problem:invalid-cursor',
+        errors: [{ field: 'cursor' }],
+      });
       expect(fx.requests).toHaveLength(0);
     });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createApp } from '../../src/app.factory';
 import { ConfigError } from '../../src/config/config-error';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
@@ -249,6 +251,37 @@ describe('eucalyptus driver (EC2 Query API at host:port/path)', () => {
     fx.on(euca('DescribeInstances', { status: 401, file: file('error-auth-failure.xml') }));
     const problem = expectProblem(await api('GET', '/nodes'), 502, /credentials rejected/);
     expect(problem.cloud).toBe('euca');
+  });
+
+  it('pages on like EC2 when the cloud refuses the NextToken a cursor holds: each instance once, no 400', async () => {
+    const page2Token = 'eyJ2IjoiMiIsImMiOiJwYWdlLTIifQ==';
+    const freshToken = 'ZnJlc2gtdG9rZW4=';
+    const describe = (token: string | null, answer: Partial<Exchange>) =>
+      euca('DescribeInstances', {
+        when: (r) => r.form?.get('Action') === 'DescribeInstances' && (r.form?.get('NextToken') ?? null) === token,
+        ...answer,
+      });
+    fx.on(describe(null, { file: file('describe-instances-page1.xml'), times: 1 }));
+    const first = await api('GET', '/nodes?limit=2');
+    expect(first.status).toBe(200);
+    fx.on(
+      describe(page2Token, { status: 400, file: file('error-invalid-pagination-token.xml') }),
+      describe(null, {
+        body: readFileSync(join(__dirname, '../fixtures/ec2/describe-instances-page1.xml'), 'utf8').replace(
+          page2Token,
+          freshToken,
+        ),
+      }),
+      describe(freshToken, { file: file('describe-instances-page2.xml') }),
+    );
+    const second = await api('GET', `/nodes?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    expect(second.status).toBe(200);
+    expect([...first.body.items, ...second.body.items].map((n: any) => n.id)).toEqual([
+      'i-0a1b2c3d4e5f60001',
+      'i-0a1b2c3d4e5f60002',
+      'i-0a1b2c3d4e5f60003',
+    ]);
+    expect(second.body.nextCursor).toBeUndefined();
   });
 
   it('refuses at boot a eucalyptus cloud without a host, naming the field', async () => {

@@ -1205,7 +1205,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cloud"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1274,7 +1274,7 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page; send the same filters with it (else 400). */
+                /** @description The `nextCursor` of the previous page; send the same filters with it. A cursor this service did not issue, or issued for another cloud or other filters, is a 400 `invalid-cursor`; one whose place the cloud can no longer find is a 410 `cursor-expired` (restart without `cursor`). */
                 cursor?: string;
                 /** @description Only nodes in one of these states: repeated (`state=running&state=stopped`) or comma-separated. */
                 state?: components["schemas"]["NodeState"][];
@@ -1303,7 +1303,11 @@ export interface operations {
                     "application/json": components["schemas"]["NodePage"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
+             *
+             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1335,6 +1339,16 @@ export interface operations {
             };
             /** @description The cloud, or the resource in it, does not exist. */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
+            410: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1434,9 +1448,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -1612,7 +1626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1736,9 +1750,9 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -1888,9 +1902,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -2050,9 +2064,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -2212,9 +2226,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -2349,7 +2363,7 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page; send the same filters with it (else 400). */
+                /** @description The `nextCursor` of the previous page; send the same filters with it. A cursor this service did not issue, or issued for another cloud or other filters, is a 400 `invalid-cursor`; one whose place the cloud can no longer find is a 410 `cursor-expired` (restart without `cursor`). */
                 cursor?: string;
                 /** @description Only nodes in one of these states: repeated (`state=running&state=stopped`) or comma-separated. */
                 state?: components["schemas"]["NodeState"][];
@@ -2375,7 +2389,11 @@ export interface operations {
                     "application/json": components["schemas"]["AllNodes"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
+             *
+             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2397,6 +2415,16 @@ export interface operations {
             };
             /** @description The API key lacks the scope for this operation. */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
+            410: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2465,7 +2493,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2596,7 +2624,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2727,7 +2755,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2868,7 +2896,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3002,9 +3030,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -3175,7 +3203,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3287,7 +3315,7 @@ export interface operations {
                 cloud?: string;
                 state?: "running" | "succeeded" | "failed";
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /** @description `nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these cursors never expire (a position, not a row: deletions since do not move it). */
                 cursor?: string;
             };
             header?: never;
@@ -3305,7 +3333,11 @@ export interface operations {
                     "application/json": components["schemas"]["OperationPage"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
+             *
+             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3383,7 +3415,7 @@ export interface operations {
                     "application/json": components["schemas"]["Operation"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3467,7 +3499,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3535,7 +3567,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor of the previous page. */
+                /** @description `nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these cursors never expire (a position, not a row: deletions since do not move it). */
                 cursor?: string;
             };
             header?: never;
@@ -3553,7 +3585,11 @@ export interface operations {
                     "application/json": components["schemas"]["NodeSetPage"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /**
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
+             *
+             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3653,9 +3689,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {
@@ -3852,7 +3888,7 @@ export interface operations {
                     "application/json": components["schemas"]["NodeSet"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3946,9 +3982,9 @@ export interface operations {
                 };
             };
             /**
-             * @description The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.
+             * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
              */
             400: {
                 headers: {

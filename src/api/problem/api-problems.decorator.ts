@@ -8,7 +8,7 @@ import { toProblem } from './to-problem';
 import { keyMalformed, KeyInFlightProblem, keyReused } from '../../idempotency/idempotency-problems';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is malformed: invalid fields, unknown fields, bad JSON or a bad cursor.',
+  400: 'The request is malformed: invalid fields, unknown fields or bad JSON.',
   401: 'No valid API key.',
   403: 'The API key lacks the scope for this operation.',
   404: 'The cloud, or the resource in it, does not exist.',
@@ -57,8 +57,6 @@ const CAUSES: Record<number, Record<string, () => unknown>> = {
       new ProblemException(400, 'name must be longer than or equal to 1 characters', {
         errors: [{ field: 'name', message: 'name must be longer than or equal to 1 characters' }],
       }),
-    badCursor: () =>
-      inCloud('default', new CloudError('invalid_request', 'cursor is not a cursor this service issued')),
   },
   401: {
     noKey: () =>
@@ -130,13 +128,46 @@ const WRITE_CAUSES: Record<number, Record<string, () => unknown>> = {
   422: { idempotencyKeyReused: () => keyReused() },
 };
 
+/** More causes of a listing with a cursor, documented only on those (ApiListingProblems). */
+const LISTING_CAUSES: Record<number, Record<string, () => unknown>> = {
+  400: {
+    invalidCursor: () =>
+      inCloud(
+        'default',
+        new CloudError('invalid_cursor', 'cursor was issued for other filters: send the same filters with it'),
+      ),
+  },
+  410: {
+    cursorExpired: () =>
+      inCloud(
+        'aws',
+        new CloudError(
+          'cursor_expired',
+          'list nodes: EC2 no longer accepts the page token this cursor holds, and the instance the cursor ended at is no longer listed',
+        ),
+      ),
+  },
+};
+
+const LISTING_DESCRIPTIONS: Record<number, string> = {
+  400: 'Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).',
+  410:
+    'Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it ' +
+    'names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is ' +
+    'gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`.',
+};
+
 const WRITE_DESCRIPTIONS: Record<number, string> = {
   400: 'Or a malformed Idempotency-Key header.',
   409: 'Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.',
   422: 'Or this Idempotency-Key was already used for a different request.',
 };
 
-const causesOf = (status: number) => ({ ...(CAUSES[status] ?? {}), ...(WRITE_CAUSES[status] ?? {}) });
+const causesOf = (status: number) => ({
+  ...(CAUSES[status] ?? {}),
+  ...(WRITE_CAUSES[status] ?? {}),
+  ...(LISTING_CAUSES[status] ?? {}),
+});
 
 /** The documented examples for one status, keyed by cause; what the service sends for each. */
 export function problemExamples(status: number): Record<string, Problem> {
@@ -149,7 +180,7 @@ const exampleName = (status: number, cause: string) => `${status}-${cause}`;
 /** Every problem example, for components.examples (operations refer to them by name). */
 export function problemExampleComponents(): Record<string, { summary: string; value: Problem }> {
   return Object.fromEntries(
-    Object.keys({ ...CAUSES, ...WRITE_CAUSES }).flatMap((status) =>
+    Object.keys({ ...CAUSES, ...WRITE_CAUSES, ...LISTING_CAUSES }).flatMap((status) =>
       Object.entries(problemExamples(Number(status))).map(([cause, value]) => [
         exampleName(Number(status), cause),
         { summary: `${value.title} (${value.type})`, value },
@@ -175,16 +206,37 @@ export function ApiProblems(...statuses: number[]) {
 export function ApiWriteProblems() {
   return applyDecorators(
     ApiExtraModels(ProblemDto),
-    ...Object.keys(WRITE_CAUSES).map((status) => problemResponse(Number(status), true)),
+    ...Object.keys(WRITE_CAUSES).map((status) => problemResponse(Number(status), WRITE_CAUSES, WRITE_DESCRIPTIONS)),
   );
 }
 
-function problemResponse(status: number, write = false) {
-  const causes = write ? causesOf(status) : (CAUSES[status] ?? {});
-  const more = write ? ` ${WRITE_DESCRIPTIONS[status]}` : '';
+/**
+ * What a `cursor` adds to a listing: the 400 of a cursor this service did not issue and, where the
+ * cursor names a place in a cloud that can vanish (`expires`), the 410 `cursor-expired`. Replaces
+ * earlier declarations of those statuses.
+ */
+export function ApiListingProblems(options: { expires: boolean }) {
+  const statuses = options.expires ? [400, 410] : [400];
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    // Swagger appends the description of a status declared twice: only the addition is given here.
+    ...statuses.map((status) => problemResponse(status, LISTING_CAUSES, LISTING_DESCRIPTIONS, status !== 410)),
+  );
+}
+
+/** One status: its general causes plus, for a decorator that adds some (writes, listings), those. */
+function problemResponse(
+  status: number,
+  more: Record<number, Record<string, () => unknown>> = {},
+  moreDescriptions: Record<number, string> = {},
+  alreadyDeclared = false,
+) {
+  const causes = { ...(CAUSES[status] ?? {}), ...(more[status] ?? {}) };
+  const base = alreadyDeclared ? undefined : DESCRIPTIONS[status];
+  const extra = moreDescriptions[status];
   return ApiResponse({
     status,
-    description: `${DESCRIPTIONS[status] ?? 'Error'}${more}`,
+    description: [base, extra].filter(Boolean).join(' ') || 'Error',
     ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
     content: {
       [PROBLEM_CONTENT_TYPE]: {

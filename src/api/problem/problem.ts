@@ -27,6 +27,9 @@ export const CLOUD_ERROR_STATUS: Record<CloudErrorKind, { status: number; title:
   not_found: { status: HttpStatus.NOT_FOUND, title: 'Not found', slug: 'not-found' },
   invalid_reference: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Unknown reference', slug: 'unknown-reference' },
   invalid_request: { status: HttpStatus.BAD_REQUEST, title: 'Invalid request', slug: 'invalid-request' },
+  invalid_cursor: { status: HttpStatus.BAD_REQUEST, title: 'Invalid cursor', slug: 'invalid-cursor' },
+  // 410, not 400: the request was well-formed and the cursor was ours; the position it named is gone.
+  cursor_expired: { status: HttpStatus.GONE, title: 'Cursor expired: restart the listing', slug: 'cursor-expired' },
   conflict: { status: HttpStatus.CONFLICT, title: 'Conflict with the current state', slug: 'conflict' },
   quota_exceeded: { status: HttpStatus.CONFLICT, title: 'Quota exceeded', slug: 'quota-exceeded' },
   unsupported: { status: HttpStatus.NOT_IMPLEMENTED, title: 'Not supported by this cloud', slug: 'unsupported' },
@@ -64,6 +67,7 @@ const STATUS_TITLES: Record<number, { title: string; slug: string }> = {
   406: { title: 'Not acceptable', slug: 'not-acceptable' },
   408: { title: 'Request timeout', slug: 'request-timeout' },
   409: { title: 'Conflict with the current state', slug: 'conflict' },
+  410: { title: 'Gone', slug: 'gone' },
   413: { title: 'Payload too large', slug: 'payload-too-large' },
   414: { title: 'URI too long', slug: 'uri-too-long' },
   415: { title: 'Unsupported media type', slug: 'unsupported-media-type' },

@@ -12,19 +12,25 @@ interface FastifyLikeError {
   message?: string;
 }
 
+/** What a caller does with an expired cursor, said in every such problem. */
+const RESTART = 'Restart the listing: send the same request without `cursor` (nodes listed before may be listed again)';
+
 /** Every error the service can meet, as a problem body. Unknown errors are logged, never echoed. */
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem;
   if (exception instanceof CloudError) {
     const mapped = CLOUD_ERROR_STATUS[exception.kind];
     const cloud = exception.cloud;
+    const cursor = exception.kind === 'invalid_cursor' || exception.kind === 'cursor_expired';
+    const field = exception.options.field ?? (cursor ? 'cursor' : undefined);
+    const message = exception.kind === 'cursor_expired' ? `${exception.message}. ${RESTART}` : exception.message;
     return {
       type: problemType(mapped.slug),
       title: mapped.title,
       status: mapped.status,
-      detail: cloud ? `cloud "${cloud}": ${exception.message}` : exception.message,
+      detail: cloud ? `cloud "${cloud}": ${message}` : message,
       ...(cloud ? { cloud } : {}),
-      ...(exception.options.field ? { errors: [{ field: exception.options.field, message: exception.message }] } : {}),
+      ...(field ? { errors: [{ field, message }] } : {}),
     };
   }
   if (exception instanceof HttpException) {

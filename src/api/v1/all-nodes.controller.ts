@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ComputeService } from '../../compute/compute.service';
-import { ApiProblems } from '../problem/api-problems.decorator';
+import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
 import { toProblem } from '../problem/to-problem';
 import { AllNodesDto } from './dto/node.dto';
 import { ListNodesQuery, nodeFilterOf } from './dto/params.dto';
@@ -22,6 +22,7 @@ export class AllNodesController {
       'while the others still answer.',
   })
   @ApiMetadataFilter()
+  @ApiListingProblems({ expires: true })
   @ApiOkResponse({ type: AllNodesDto })
   @ApiProblems(400)
   async listAllNodes(@Query() query: ListNodesQuery): Promise<AllNodesDto> {

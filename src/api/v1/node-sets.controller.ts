@@ -23,7 +23,7 @@ import { NodeSetsService } from '../../node-sets/node-sets.service';
 import { OrphanSweeper } from '../../node-sets/orphan-sweeper';
 import { nodeSetPath } from '../../node-sets/node-set-view';
 import { operationPath } from '../../operations/operation-view';
-import { ApiProblems } from '../problem/api-problems.decorator';
+import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
 import { ProblemException } from '../problem/problem.exception';
 import {
   CreateNodeSetDto,
@@ -119,6 +119,7 @@ export class NodeSetsController {
     description:
       'Every set this service keeps, deleted ones included; pass `nextCursor` as `cursor` for the next page.',
   })
+  @ApiListingProblems({ expires: false })
   @ApiOkResponse({ type: NodeSetPageDto })
   @ApiProblems(400)
   listNodeSets(@Query() query: ListNodeSetsQuery): Promise<NodeSetPageDto> {

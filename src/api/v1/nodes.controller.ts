@@ -5,7 +5,7 @@ import { NodeAction } from '../../cloud/driver/compute-driver';
 import { ComputeService } from '../../compute/compute.service';
 import { IdempotencyHold, IdempotentWrite, WRITE_RESPONSE_HEADERS } from '../../idempotency/idempotent-write.decorator';
 import type { KeyHold } from '../../idempotency/idempotency.service';
-import { ApiProblems } from '../problem/api-problems.decorator';
+import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
 import { CreateNodeDto } from './dto/create-node.dto';
 import { NodeDto, NodePageDto } from './dto/node.dto';
 import { CloudParams, ListNodesQuery, NodeParams, nodeFilterOf } from './dto/params.dto';
@@ -26,6 +26,7 @@ export class NodesController {
       'checks every node, so a page holds `limit` nodes whenever that many more match.',
   })
   @ApiMetadataFilter()
+  @ApiListingProblems({ expires: true })
   @ApiOkResponse({ type: NodePageDto })
   @ApiProblems(400, 404, 502, 503, 504)
   listNodes(@Param() params: CloudParams, @Query() query: ListNodesQuery): Promise<NodePageDto> {

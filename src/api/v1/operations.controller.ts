@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OperationsService } from '../../operations/operations.service';
 import { streamOperation } from '../../operations/operation-events';
-import { ApiProblems } from '../problem/api-problems.decorator';
+import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
 import {
   GetOperationQuery,
   ListOperationsQuery,
@@ -25,6 +25,7 @@ export class OperationsController {
     description:
       'Filter by `cloud` and `state`; pass `nextCursor` as `cursor` for the next page. Operations are kept in the state store.',
   })
+  @ApiListingProblems({ expires: false })
   @ApiOkResponse({ type: OperationPageDto })
   @ApiProblems(400)
   listOperations(@Query() query: ListOperationsQuery): Promise<OperationPageDto> {

@@ -10,6 +10,14 @@ export type CloudErrorKind =
   | 'invalid_reference'
   /** The request is malformed for this cloud (bad public key, bad name). */
   | 'invalid_request'
+  /** A listing cursor this service did not issue, or issued for another cloud or other filters. */
+  | 'invalid_cursor'
+  /**
+   * A listing cursor this service issued whose position can no longer be found (the cloud forgot
+   * the page token and the item the cursor ended at is gone, or its cloud is no longer configured):
+   * the caller must start the listing again. Not the caller's fault.
+   */
+  | 'cursor_expired'
   /** Not possible in the current state (stop a stopped node, duplicate key pair name). */
   | 'conflict'
   /** The cloud refused for quota or limits. */
@@ -41,7 +49,10 @@ export class CloudError extends Error {
       retryAfterSeconds?: number;
       cause?: unknown;
       callerGaveUp?: boolean;
-      /** The v1 request field the error is about (`image`, `size`, `location`, `keyName`, `networks`). */
+      /**
+       * The v1 request field the error is about (`image`, `size`, `location`, `keyName`, `networks`);
+       * `cursor` for the two cursor kinds whether given or not.
+       */
       field?: string;
     } = {},
   ) {

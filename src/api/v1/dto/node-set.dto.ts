@@ -18,6 +18,7 @@ import { CLOUD_NAME } from '../../../config/settings.schema';
 import { MEMBER_STEPS, NODE_SET_STATES } from '../../../node-sets/node-set.model';
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
+import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
 
 @ApiSchema({
   name: 'NodeSetMemberRequest',
@@ -166,7 +167,12 @@ export class ListNodeSetsQuery {
   limit?: number;
   @IsOptional()
   @IsString()
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @ApiPropertyOptional({
+    description:
+      '`nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these ' +
+      'cursors never expire (a position, not a row: deletions since do not move it).',
+    maxLength: MAX_CURSOR_LENGTH,
+  })
   cursor?: string;
 }
 

@@ -4,6 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ProblemDto } from '../../problem/problem.dto';
 import { NodeSetDto } from './node-set.dto';
 import { NodeDto } from './node.dto';
+import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
 
 export const OPERATION_KINDS = [
   'createNode',
@@ -111,6 +112,11 @@ export class ListOperationsQuery {
   limit?: number;
   @IsOptional()
   @IsString()
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @ApiPropertyOptional({
+    description:
+      '`nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these ' +
+      'cursors never expire (a position, not a row: deletions since do not move it).',
+    maxLength: MAX_CURSOR_LENGTH,
+  })
   cursor?: string;
 }

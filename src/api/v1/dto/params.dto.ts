@@ -1,6 +1,7 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { NODE_STATES } from '../../../cloud/driver/compute-driver';
 import type { NodeFilter, NodeState } from '../../../cloud/driver/compute-driver';
 import { CLOUD_NAME } from '../../../config/settings.schema';
@@ -37,11 +38,14 @@ export class ListNodesQuery {
   limit?: number;
 
   @ApiPropertyOptional({
-    description: 'The `nextCursor` of the previous page; send the same filters with it (else 400).',
+    description:
+      'The `nextCursor` of the previous page; send the same filters with it. A cursor this service did not ' +
+      'issue, or issued for another cloud or other filters, is a 400 `invalid-cursor`; one whose place the ' +
+      'cloud can no longer find is a 410 `cursor-expired` (restart without `cursor`).',
+    maxLength: MAX_CURSOR_LENGTH,
   })
   @IsOptional()
   @IsString()
-  @MaxLength(2048)
   cursor?: string;
 
   @ApiPropertyOptional({

@@ -20,7 +20,7 @@ import { md5Fingerprint, parsePublicKey } from '../../driver/public-key';
 import { PkgcloudDriver, PkgcloudDriverSettings } from '../pkgcloud/pkgcloud.driver';
 import { ec2CloudError } from './ec2-errors';
 import { ec2Image, ec2KeyPair, ec2Location, ec2Node, instanceTags, NAME_TAG } from './ec2-mapping';
-import { decodeMarker, encodeMarker } from './ec2-marker';
+import { decodeMarker, Ec2Marker, encodeMarker } from './ec2-marker';
 import { ec2Size } from './ec2-sizes';
 import { stateAfterAction } from './ec2-states';
 import { ec2Filters } from './ec2-filters';
@@ -47,6 +47,8 @@ const EC2_PAGE_MIN = 5;
 const EC2_PAGE_MAX = 1000;
 /** EC2 pages fetched at most to fill one v1 page (EC2 may answer short or even empty pages). */
 const EC2_PAGES_PER_CALL = 10;
+/** EC2 pages (of 1000) read at most to find a cursor's place again after EC2 refused its NextToken. */
+const REFIND_PAGES = 100;
 /** EC2 takes at most 16 KB of user data, before base64. */
 const USER_DATA_MAX_BYTES = 16 * 1024;
 
@@ -242,20 +244,32 @@ export class AmazonDriver extends PkgcloudDriver {
 
   // ---- nodes ---------------------------------------------------------------------------------
 
-  /** DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. */
+  /**
+   * DescribeInstances, paged by NextToken; a v1 page may span EC2 pages or end inside one. When EC2
+   * refuses the cursor's NextToken (expired or invalid), the listing finds its place again by the ids
+   * the cursor carries (see refind), so the caller never sees EC2 forget its token.
+   */
   override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
     const marker = decodeMarker(page.marker);
     let { token, skip } = marker;
     const filters = ec2Filters(page.filter); // EC2 filters before paging; the service still checks every node
-    const items: CloudNode[] = [];
-    for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
-      const need = page.limit - items.length;
-      const maxResults = Math.min(EC2_PAGE_MAX, Math.max(EC2_PAGE_MIN, need + skip));
-      const data = await this.request('list nodes', 'describeInstances', {
+    const describe = (maxResults: number, from: string | undefined) =>
+      this.request('list nodes', 'describeInstances', {
         MaxResults: maxResults,
-        ...(token ? { NextToken: token } : {}),
+        ...(from ? { NextToken: from } : {}),
         ...(filters.length ? { Filters: filters } : {}),
       });
+    const items: CloudNode[] = [];
+    let lastId: string | undefined;
+    for (let fetched = 0; fetched < EC2_PAGES_PER_CALL; fetched++) {
+      const need = page.limit - items.length;
+      let data: any;
+      try {
+        data = await describe(Math.min(EC2_PAGE_MAX, Math.max(EC2_PAGE_MIN, need + skip)), token);
+      } catch (error) {
+        if (fetched > 0 || !token || !CloudError.is(error) || error.kind !== 'cursor_expired') throw error;
+        ({ token, skip, data } = await this.refind(marker, describe, error));
+      }
       const all = instancesOf(data);
       // Resuming inside this EC2 page: at the next instance, else after the last one handed out (so
       // instances gone or added meanwhile shift nothing), else at the old count.
@@ -273,12 +287,41 @@ export class AmazonDriver extends PkgcloudDriver {
         return { items, next: encodeMarker(next) };
       }
       items.push(...instances.map((i) => ec2Node(i)));
+      if (instances.length) lastId = instances[instances.length - 1]?.InstanceId;
       token = data?.NextToken || undefined;
       skip = 0;
       if (!token) return { items };
       if (items.length === page.limit) break;
     }
-    return { items, next: encodeMarker({ token, skip: 0 }) };
+    return { items, next: encodeMarker({ token, skip: 0, lastId: lastId ?? marker.lastId }) };
+  }
+
+  /**
+   * Where a listing whose NextToken EC2 refused stands, found by walking DescribeInstances from the
+   * start (largest pages) to the instance after the last one handed out: the page holding it, the
+   * token that page was read with, and its index there. `cursor_expired` when neither anchor is found
+   * (the instance is gone and EC2 keeps no order to place it by) or the cursor carries no anchor.
+   */
+  private async refind(
+    marker: Ec2Marker,
+    describe: (maxResults: number, from: string | undefined) => Promise<any>,
+    refusal: CloudError,
+  ): Promise<{ token: string | undefined; skip: number; data: any }> {
+    if (marker.lastId || marker.nextId) {
+      let from: string | undefined;
+      for (let fetched = 0; fetched < REFIND_PAGES; fetched++) {
+        const data = await describe(EC2_PAGE_MAX, from);
+        const at = anchorIndex(instancesOf(data), marker);
+        if (at !== undefined) return { token: from, skip: at, data };
+        from = data?.NextToken || undefined;
+        if (!from) break;
+      }
+    }
+    throw new CloudError(
+      'cursor_expired',
+      'list nodes: EC2 no longer accepts the page token this cursor holds, and the instance the cursor ended at is no longer listed',
+      { cause: refusal },
+    );
   }
 
   /** A NotFound for an instance this driver just launched or terminated is retried briefly (EC2 lags). */

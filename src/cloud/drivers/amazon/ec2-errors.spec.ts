@@ -26,6 +26,9 @@ describe('ec2CloudError', () => {
     ['Unavailable', 503, 'unavailable'],
     ['InsufficientInstanceCapacity', 500, 'unavailable'],
     ['InvalidParameterValue', 400, 'invalid_request'],
+    // A NextToken EC2 issued and no longer accepts: the listing's place is what is gone.
+    ['InvalidPaginationToken', 400, 'cursor_expired'],
+    ['InvalidNextToken', 400, 'cursor_expired'],
     ['MissingParameter', 400, 'invalid_request'],
     ['TagLimitExceeded', 400, 'invalid_request'],
     [403, 403, 'auth_failed'],
@@ -104,5 +107,13 @@ describe('ec2CloudError', () => {
       secrets: ['s3cr3t-key'],
     });
     expect(echoed.message).toBe('op: InvalidParameterValue: bad value *** in request');
+  });
+
+  it.each([
+    ["Invalid value 'abc' for nextToken", 'cursor_expired'],
+    ['The pagination token is expired', 'cursor_expired'],
+    ["Invalid value 'x' for MaxResults", 'invalid_request'],
+  ])('InvalidParameterValue "%s" is %s', (message, kind) => {
+    expect(kindOf(sdkError('InvalidParameterValue', 400, message))).toBe(kind);
   });
 });

@@ -46,6 +46,13 @@ const UNAVAILABLE = new Set([
 /** Something named in the request does not exist (or cannot, being malformed). */
 const MISSING =
   /\.NotFound$|^InvalidAMIID\.|^InvalidInstanceID\.Malformed$|^InvalidSubnetID\.Malformed$|^InvalidInstanceType$/;
+/**
+ * EC2's refusal of a NextToken it issued: expired, or minted for other parameters. EC2's error code
+ * list has InvalidPaginationToken ("The specified pagination token is not valid or is expired");
+ * some actions and EC2-compatible clouds say InvalidNextToken, or InvalidParameterValue naming the token.
+ */
+const PAGE_TOKEN_REFUSED = new Set(['InvalidPaginationToken', 'InvalidNextToken']);
+const NAMES_PAGE_TOKEN = /next ?token|pagination token/i;
 /** EC2 answers an unknown instance type or zone with a generic InvalidParameterValue naming it. */
 const BAD_TYPE_OR_ZONE = /instance ?type|availability zone/i;
 
@@ -80,6 +87,10 @@ export function ec2CloudError(err: any, failure: Ec2Failure): CloudError {
     );
   if (code.endsWith('LimitExceeded') && code !== 'TagLimitExceeded') return cloudError('quota_exceeded', said);
   if (CONFLICT.has(code)) return cloudError('conflict', said);
+  // The token came from an EC2 answer to this service, never from the caller: the listing resumes
+  // from the ids its cursor carries where it can (AmazonDriver.listNodes), and only then is it expired.
+  if (PAGE_TOKEN_REFUSED.has(code) || (code === 'InvalidParameterValue' && NAMES_PAGE_TOKEN.test(said)))
+    return cloudError('cursor_expired', `the cloud no longer accepts the page token (${said})`);
   if (MISSING.test(code)) return cloudError(failure.creating ? 'invalid_reference' : 'not_found', said);
   if (failure.creating && code === 'InvalidParameterValue' && BAD_TYPE_OR_ZONE.test(said))
     return cloudError('invalid_reference', said);

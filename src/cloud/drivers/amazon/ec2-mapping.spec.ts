@@ -92,9 +92,9 @@ describe('DescribeInstances markers', () => {
   });
 
   it.each(['nope', '{}', '{"s":-1}', '{"s":1.5}', '{"t":"","s":0}', '{"t":5,"s":0}', 'null'])(
-    'refuses %s as a bad request',
+    'refuses %s as a cursor this service did not issue',
     (text) => {
-      expect(() => decodeMarker(text)).toThrow(expect.objectContaining({ kind: 'invalid_request' }));
+      expect(() => decodeMarker(text)).toThrow(expect.objectContaining({ kind: 'invalid_cursor' }));
     },
   );
 });

@@ -3,7 +3,8 @@ import { CloudError } from '../../driver/cloud-error';
 /**
  * Where the next page of DescribeInstances starts: EC2's NextToken (absent for the first EC2 page)
  * and how many instances of that EC2 page were already handed out, since a v1 page can end inside
- * one EC2 page.
+ * one EC2 page. `lastId` is set whenever a token is: EC2 forgets its tokens (InvalidPaginationToken),
+ * and the listing then finds its place again by that id in a walk from the start.
  */
 export interface Ec2Marker {
   token?: string;
@@ -41,7 +42,7 @@ export function decodeMarker(text: string | undefined): Ec2Marker {
     !idOk(value.a) ||
     !idOk(value.n)
   ) {
-    throw new CloudError('invalid_request', "cursor does not point into this cloud's node list");
+    throw new CloudError('invalid_cursor', "cursor does not point into this cloud's node list");
   }
   return { token: value.t, skip: value.s, lastId: value.a, nextId: value.n };
 }

@@ -332,7 +332,7 @@ interface DropletMarker {
 function parseMarker(marker: string | undefined): DropletMarker {
   if (marker === undefined) return { offset: 0 };
   const match = /^(\d{1,9})(?:\.(\d{1,20}))?(?:\.(\d{1,20}))?$/.exec(marker);
-  if (!match) throw new CloudError('invalid_request', 'the cursor does not belong to a DigitalOcean listing');
+  if (!match) throw new CloudError('invalid_cursor', 'the cursor does not belong to a DigitalOcean listing');
   return { offset: Number(match[1]), lastId: match[2], nextId: match[3] };
 }
 

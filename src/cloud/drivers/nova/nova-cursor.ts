@@ -31,7 +31,7 @@ export function decodeNovaCursor(marker: string | undefined): NovaCursor | undef
   } catch {
     // falls through
   }
-  throw new CloudError('invalid_request', 'the cursor does not belong to a listing of this cloud');
+  throw new CloudError('invalid_cursor', 'the cursor does not belong to a listing of this cloud');
 }
 
 /** Whether a server comes after the cursor in the walk's order (older, or as old with a smaller uuid). */
@@ -43,7 +43,19 @@ export function isAfter(server: { id?: unknown; created?: unknown }, cursor: Nov
   return t < c || (t === c && String(server.id) < cursor.id);
 }
 
-/** Nova's 400 for a marker it no longer knows (the server was deleted, or archived). */
+/** Nova's 400 for a marker it no longer knows (the server was deleted, or archived), as novaError classifies it. */
 export function isMarkerNotFound(error: unknown): boolean {
-  return CloudError.is(error) && error.kind === 'invalid_request' && /marker .*not found/i.test(error.message);
+  return CloudError.is(error) && error.kind === 'cursor_expired';
+}
+
+/**
+ * A walk that lost its place more times than it may start over: the list changes faster than it can
+ * be read. Not the caller's fault and not a cursor to give up on: asking again may well succeed.
+ */
+export function walkKeptLosingPlace(operation: string, restarts: number, cause: unknown): CloudError {
+  return new CloudError(
+    'unavailable',
+    `${operation}: the cloud's list changed under the walk ${restarts + 1} times (its page marker was deleted each time); try again`,
+    { cause },
+  );
 }

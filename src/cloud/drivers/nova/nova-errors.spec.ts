@@ -13,6 +13,13 @@ describe('novaError (OpenStack and Rackspace alike)', () => {
     [400, { badRequest: { message: 'Can not find requested image', code: 400 } }, 'invalid_reference'],
     [400, { badRequest: { message: 'Network abc does not exist', code: 400 } }, 'invalid_reference'],
     [400, { badRequest: { message: "Flavor's disk is too small for requested image.", code: 400 } }, 'invalid_request'],
+    // The marker a walk of ours sent is gone (deleted or archived): not the caller's request.
+    [
+      400,
+      { badRequest: { message: 'marker [7d1f0a52-9c1b-4b8e-a7a3-0d1e2f3a4b5c] not found', code: 400 } },
+      'cursor_expired',
+    ],
+    [400, { badRequest: { message: 'Marker 7d1f0a52 could not be found.', code: 400 } }, 'cursor_expired'],
     [
       413,
       {

@@ -19,10 +19,16 @@ const UNKNOWN_REFERENCE: Array<[RegExp, string]> = [
     'networks',
   ],
 ];
+/** Nova's 400 for a marker it does not know (nova.exception.MarkerNotFound: "Marker %(marker)s could not be found", older "marker [x] not found"). */
+const MARKER_NOT_FOUND = /marker .*(not found|could not be found)/i;
+
 /**
  * Nova's error for one operation (v2.1, and Rackspace's Cloud Servers, which speaks it): the one
  * classification step of every Nova-family driver.
  * - 400 naming an unknown flavor, image, key pair, zone or network: `invalid_reference`.
+ * - 400 "marker [x] not found" (the item a page ended at was deleted, or its row archived):
+ *   `cursor_expired`. The marker came from a walk of ours, never from the caller; the walks resume
+ *   from their own cursor where they can (see NovaCursor) and let it through where they cannot.
  * - 403: a quota, or a policy refusal of a valid token (not a rejected credential).
  * - 413 `overLimit`: a quota when it says so, otherwise a rate limit (older Novas and the rate-limiting
  *   proxies in front of them, Rackspace's Repose among them, say "slow down" with 413); 429 likewise.
@@ -33,6 +39,7 @@ export function novaError(err: unknown, operation: string, now = Date.now()): Cl
   if (status === undefined) return noAnswerError(err, operation);
   const message = providerMessage(err);
   let kind: CloudErrorKind = statusKind(status, message);
+  if (status === 400 && MARKER_NOT_FOUND.test(message)) kind = 'cursor_expired';
   const reference =
     status === 400 && kind === 'invalid_request' ? UNKNOWN_REFERENCE.find(([re]) => re.test(message)) : undefined;
   if (reference) {

@@ -27,7 +27,14 @@ import {
 } from '../pkgcloud/pkgcloud-request';
 import { novaError } from './nova-errors';
 import { nextMarker, novaImage, novaKeyPair, novaNode, novaSize } from './nova-mapping';
-import { decodeNovaCursor, encodeNovaCursor, isAfter, isMarkerNotFound, WALK_SORT } from './nova-cursor';
+import {
+  decodeNovaCursor,
+  encodeNovaCursor,
+  isAfter,
+  isMarkerNotFound,
+  walkKeptLosingPlace,
+  WALK_SORT,
+} from './nova-cursor';
 import { novaActionBody } from './nova-state';
 import { novaNameQuery } from './nova-filters';
 
@@ -228,7 +235,8 @@ export abstract class NovaDriver extends PkgcloudDriver {
           key,
         );
       } catch (error) {
-        if (!marker || restarts === MAX_RESTARTS || !isMarkerNotFound(error)) throw error;
+        if (!marker || !isMarkerNotFound(error)) throw error;
+        if (restarts === MAX_RESTARTS) throw walkKeptLosingPlace(operation, restarts, error);
         restarts++;
         marker = undefined;
         continue;
@@ -275,13 +283,16 @@ export abstract class NovaDriver extends PkgcloudDriver {
       try {
         body = jsonObject('list nodes', await this.nova('list nodes', { path: 'servers/detail', qs }), 'servers');
       } catch (error) {
-        if (!marker || restarts === MAX_RESTARTS || !isMarkerNotFound(error)) throw error;
+        if (!marker || !isMarkerNotFound(error)) throw error;
+        // A bare uuid (a cursor issued before cursors carried created_at) has no place to resume from.
         if (!cursor?.at) {
           throw new CloudError(
-            'invalid_request',
-            'list nodes: the node this cursor ended at is gone and the cursor is too old to resume from: start the listing again',
+            'cursor_expired',
+            'list nodes: the node this cursor ended at is gone and the cursor carries no position to resume from',
+            { cause: error },
           );
         }
+        if (restarts === MAX_RESTARTS) throw walkKeptLosingPlace('list nodes', restarts, error);
         restarts++;
         marker = undefined;
         continue;

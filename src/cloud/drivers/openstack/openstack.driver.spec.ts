@@ -428,6 +428,15 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       const page = await driver.listNodes({ limit: 3, marker: 's-05' });
       expect(ids(page)).toEqual(newest(4, 3, 2));
     });
+
+    it('says cursor_expired (410), not invalid_request, for a bare-id cursor whose server is gone: nothing places it', async () => {
+      lostMarker = 'badRequest';
+      live = live.filter((s) => s.id !== 's-05');
+      await expect(driver.listNodes({ limit: 3, marker: 's-05' })).rejects.toMatchObject({
+        kind: 'cursor_expired',
+        message: expect.stringMatching(/no position to resume from/),
+      });
+    });
   });
 
   it('lists every image once when one is deleted during the walk (Nova forgets the marker)', async () => {
@@ -467,6 +476,29 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       null,
       'img-6',
     ]);
+  });
+
+  it("answers a walk whose marker is lost at every restart as unavailable, never as the caller's 400", async () => {
+    issueTokens(1);
+    const page = Array.from({ length: 5 }, (_, i) => ({ id: `img-${i + 1}`, name: `image ${i + 1}` }));
+    fx.on(
+      {
+        method: 'GET',
+        path: '/v2.1/images/detail',
+        body: { images: page, images_links: [{ rel: 'next', href: 'x?marker=img-5' }] },
+      },
+      {
+        method: 'GET',
+        path: '/v2.1/images/detail',
+        when: (req) => req.query.get('marker') === 'img-5',
+        status: 400,
+        body: { badRequest: { code: 400, message: 'marker [img-5] not found' } },
+      },
+    );
+    await expect(driver.listImages()).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringMatching(/changed under the walk 4 times/),
+    });
   });
 
   it('creates with the body Nova 2.1 wants and returns the state Nova reports', async () => {
