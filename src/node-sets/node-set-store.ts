@@ -4,6 +4,7 @@ import { operationRow } from '../store/kysely-state-store';
 import type { OperationRecord, StateStore } from '../store/state-store';
 import {
   ACTIVE_SET_STATES,
+  LIVE_SET_STATES,
   MemberRecord,
   MemberRequest,
   MemberStep,
@@ -153,6 +154,33 @@ export class NodeSetStore {
       for (const row of rows as Array<{ id: string; state: NodeSetState }>) found.set(row.id, row.state);
     }
     return found;
+  }
+
+  /**
+   * Members of sets still `creating` or `ready` on `cloud` that are node `nodeId`, or whose create was
+   * sent and not yet answered (step `creating`, no node id: the node may be `nodeId` and not recorded
+   * yet). One statement, so both come from the same moment. Sets rolling back, failed, deleting or
+   * deleted are not asked about: their members are being (or were) destroyed anyway.
+   */
+  async liveMembersFor(
+    cloud: string,
+    nodeId: string,
+  ): Promise<Array<{ setId: string; setState: NodeSetState; idx: number; name: string; nodeId: string | null }>> {
+    const rows = await this.db
+      .selectFrom('node_set_members as m')
+      .innerJoin('node_sets as s', 's.id', 'm.set_id')
+      .select(['m.set_id', 's.state', 'm.idx', 'm.name', 'm.node_id'])
+      .where('m.cloud', '=', cloud)
+      .where('s.state', 'in', [...LIVE_SET_STATES])
+      .where((eb) =>
+        eb.or([eb('m.node_id', '=', nodeId), eb.and([eb('m.node_id', 'is', null), eb('m.step', '=', 'creating')])]),
+      )
+      .orderBy('m.set_id')
+      .orderBy('m.idx')
+      .execute();
+    return (
+      rows as Array<{ set_id: string; state: NodeSetState; idx: number; name: string; node_id: string | null }>
+    ).map((r) => ({ setId: r.set_id, setState: r.state, idx: Number(r.idx), name: r.name, nodeId: r.node_id }));
   }
 
   /**

@@ -8,8 +8,19 @@ import type { Problem } from '../api/problem/problem';
  */
 export const NODE_SET_STATES = ['creating', 'ready', 'rolling_back', 'failed', 'deleting', 'deleted'] as const;
 export type NodeSetState = (typeof NODE_SET_STATES)[number];
+/**
+ * The states a read shows: the journal's, plus `degraded` for a ready set with a member gone from its
+ * cloud, terminated or in error (computed at read time from the clouds, never stored).
+ */
+export const NODE_SET_VIEW_STATES = [...NODE_SET_STATES, 'degraded'] as const;
+export type NodeSetViewState = (typeof NODE_SET_VIEW_STATES)[number];
 /** The states the runner drives; the others are at rest. */
 export const ACTIVE_SET_STATES: readonly NodeSetState[] = ['creating', 'rolling_back', 'deleting'];
+/**
+ * The states in which a set keeps its members: destroying one of them alone would break the set's
+ * all-or-nothing promise. In the others the runner is destroying them, or has.
+ */
+export const LIVE_SET_STATES: readonly NodeSetState[] = ['creating', 'ready'];
 
 /**
  * Where one member's step stands (the journal records every change):

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../api/problem/problem.exception';
 import { ComputeService } from '../compute/compute.service';
 import { decodeCursor, encodeCursor, OperationsService } from '../operations/operations.service';
+import { MemberObserver } from './member-observer';
 import { NodeSetPlan, previewNodeSet } from './node-set-preview';
 import { NodeSetRunner } from './node-set-runner';
 import { NodeSetStore } from './node-set-store';
@@ -43,6 +44,7 @@ export class NodeSetsService {
     private readonly runner: NodeSetRunner,
     private readonly compute: ComputeService,
     private readonly operations: OperationsService,
+    private readonly observer: MemberObserver,
   ) {
     this.store = runner.store;
   }
@@ -129,8 +131,11 @@ export class NodeSetsService {
     const sets = await this.store.list(limit + 1, after);
     const items = sets.slice(0, limit);
     const last = items[items.length - 1];
+    const withMembers = await Promise.all(
+      items.map(async (set) => ({ set, members: await this.store.members(set.id) })),
+    );
     return {
-      items: await Promise.all(items.map((s) => this.view(s))),
+      items: await this.observer.views(withMembers),
       ...(sets.length > limit ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}),
     };
   }
@@ -154,8 +159,9 @@ export class NodeSetsService {
     );
   }
 
+  /** The set with its members as their clouds show them now when it is ready (see MemberObserver). */
   private async view(set: NodeSetRecord): Promise<NodeSetView> {
-    return nodeSetView(set, await this.store.members(set.id));
+    return this.observer.view(set, await this.store.members(set.id));
   }
 
   /** Every problem the set has that no cloud needs to be asked about (clouds, names, capabilities). */

@@ -112,6 +112,16 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_node_set_members_by_node': {
+    async up(db: Kysely<any>) {
+      // destroyNode asks whether a node is a member of a live set: by cloud and node id, on every destroy.
+      await db.schema
+        .createIndex('node_set_members_node')
+        .on('node_set_members')
+        .columns(['cloud', 'node_id'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

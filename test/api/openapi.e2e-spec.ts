@@ -286,6 +286,30 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       },
     },
     {
+      name: 'destroy a member of a ready node set',
+      operationId: 'destroyNode',
+      status: 409,
+      type: 'node-set-member',
+      send: async () => {
+        const set = await call(
+          t.url,
+          'POST',
+          '/api/v1/node-sets',
+          { name: 'held', nodes: [{ cloud: 'default', name: 'held-1', image: 'img-debian-12', size: 'small' }] },
+          auth(WRITE_KEY),
+        );
+        const op = await call(
+          t.url,
+          'GET',
+          `/api/v1/operations/${set.body.operationId}?wait=30`,
+          undefined,
+          auth(READ_KEY),
+        );
+        const nodeId = op.body.result.members[0].nodeId;
+        return call(t.url, 'DELETE', `/api/v1/clouds/default/nodes/${nodeId}`, undefined, auth(WRITE_KEY));
+      },
+    },
+    {
       name: 'body over the limit',
       operationId: 'createNode',
       status: 413,

@@ -8,31 +8,14 @@ import { CloudRegistry } from '../../src/cloud/cloud-registry';
 import { CloudError } from '../../src/cloud/driver/cloud-error';
 import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
+import { nodeSetClient } from './node-set-client';
 
 jest.setTimeout(60_000);
 
 describe('node sets (dummy clouds)', () => {
   let t: TestApp;
   const run = randomUUID().slice(0, 8);
-  const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    call(t.url, method, `/api/v1${path}`, body, headers);
-  const member = (cloud: string, name: string, extra: Record<string, unknown> = {}) => ({
-    cloud,
-    name: `${run}-${name}`,
-    image: 'img-debian-12',
-    size: 'small',
-    ...extra,
-  });
-  /** Every node of a cloud whose name starts with this run's prefix. */
-  const nodesOf = async (cloud: string) =>
-    ((await api('GET', `/clouds/${cloud}/nodes?name=${run}-*`)).body.items as Array<{ id: string; name: string }>) ??
-    [];
-  const waitDone = async (location: string) => {
-    for (;;) {
-      const op = await call(t.url, 'GET', `${location}?wait=20`);
-      if (op.body.done) return op.body;
-    }
-  };
+  const { api, member, nodesOf, waitDone } = nodeSetClient(() => t, run);
 
   beforeAll(async () => {
     t = await startApp({

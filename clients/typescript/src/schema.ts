@@ -84,7 +84,7 @@ export interface paths {
         post?: never;
         /**
          * Destroy a node
-         * @description Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when.
+         * @description Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when. A member of a node set that is `creating` or `ready` is not destroyed alone (409, type `urn:cloud-orchestrator:problem:node-set-member`, `nodeSet` names the set): delete the whole set with `DELETE /api/v1/node-sets/{id}` (deleteNodeSet). Reboot, stop and start of members stay allowed.
          */
         delete: operations["destroyNode"];
         options?: never;
@@ -389,7 +389,7 @@ export interface paths {
         };
         /**
          * One node set, each member with its cloud, node id, state and step
-         * @description The set as the service's journal records it; node states are those last seen by the service.
+         * @description The set as the service's journal records it. For a `ready` set each member's `nodeState` is read from its cloud now (each cloud listed once): a member destroyed outside the set shows `gone` (or `terminated`) and the set `degraded`; a cloud that cannot be read leaves its members `unknown` with `nodeStateError`, not a failed read. For a set the service is still working on, the states it last saw (it polls them).
          */
         get: operations["getNodeSet"];
         put?: never;
@@ -513,10 +513,15 @@ export interface components {
              */
             cloud?: string;
             /**
-             * @description The node set member involved (a failed node set), by name.
+             * @description The node set member involved, by name (a failed node set; a node a live set holds).
              * @example web-2
              */
             member?: string;
+            /**
+             * @description The node set involved, by id (type …:node-set-member: the node belongs to this live set; delete the set instead).
+             * @example 5b0e7a43-2a54-4d0e-b1b3-2f1c37a3c6a9
+             */
+            nodeSet?: string;
             /** @description Field-level validation failures. */
             errors?: components["schemas"]["FieldError"][];
         };
@@ -799,7 +804,7 @@ export interface components {
             /** @description The node's id in its cloud once the cloud answered the create. */
             nodeId: string | null;
             /**
-             * @description The node's state as last seen.
+             * @description The node's state: for a `ready` set as its cloud reports it at read time (`gone` when the cloud no longer has it, `unknown` when the cloud could not be read: see `nodeStateError`); for a set the service is still working on, as last seen by it. Null before the create answered.
              * @example running
              */
             nodeState: string | null;
@@ -814,6 +819,11 @@ export interface components {
             size: string;
             /** @description The last error met on this member (a refused create, a destroy being retried). */
             error?: string;
+            /**
+             * @description Why `nodeState` is `unknown`: the member's cloud could not be read (the cloud, the error's kind and message). The rest of the set is read as usual.
+             * @example cloud "lab" could not be read: timeout: list nodes: no answer within 30000 ms
+             */
+            nodeStateError?: string;
         };
         /** @description A set of nodes across clouds, created all or nothing. */
         NodeSet: {
@@ -822,10 +832,10 @@ export interface components {
             /** @example web-tier */
             name: string;
             /**
-             * @description `creating` until every member runs (`ready`); on any failure `rolling_back` (every member created is destroyed; a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`.
+             * @description `creating` until every member runs (`ready`); on any failure `rolling_back` (every member created is destroyed; a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`. `degraded`: the set was ready and a member is gone from its cloud, `terminated` or in `error` (destroyed outside the set, say at the cloud): it is no longer whole; DELETE destroys the rest. Read from the clouds at each read; a member whose cloud cannot be read is `unknown` and does not make the set degraded.
              * @enum {string}
              */
-            state: "creating" | "ready" | "rolling_back" | "failed" | "deleting" | "deleted";
+            state: "creating" | "ready" | "rolling_back" | "failed" | "deleting" | "deleted" | "degraded";
             /** @description The operation following the set now: its create, then its delete (getOperation). */
             operationId: string;
             /** Format: date-time */
@@ -1797,6 +1807,8 @@ export interface operations {
              * @description Not possible in the current state (or a name already in use, or quota).
              *
              *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *
+             *     Or the node is a member of a node set that is creating or ready (type …:node-set-member, `nodeSet` names the set): destroying it alone would break the set; delete the set with deleteNodeSet.
              */
             409: {
                 headers: {

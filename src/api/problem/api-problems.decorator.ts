@@ -6,6 +6,7 @@ import { ProblemDto } from './problem.dto';
 import { ProblemException } from './problem.exception';
 import { toProblem } from './to-problem';
 import { keyMalformed, KeyInFlightProblem, keyReused } from '../../idempotency/idempotency-problems';
+import { memberProblem } from '../../node-sets/node-set-problems';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed: invalid fields, unknown fields or bad JSON.',
@@ -163,6 +164,18 @@ const WRITE_DESCRIPTIONS: Record<number, string> = {
   422: 'Or this Idempotency-Key was already used for a different request.',
 };
 
+/** Causes only some operations have, documented only on those (ApiOperationProblems), by name. */
+const OPERATION_CAUSES = {
+  nodeSetMember: {
+    status: 409,
+    description:
+      'Or the node is a member of a node set that is creating or ready (type …:node-set-member, `nodeSet` names the set): ' +
+      'destroying it alone would break the set; delete the set with deleteNodeSet.',
+    make: () => memberProblem('default', 'node-000007', '5b0e7a43-2a54-4d0e-b1b3-2f1c37a3c6a9', 'web-2'),
+  },
+} satisfies Record<string, { status: number; description: string; make: () => unknown }>;
+export type OperationCause = keyof typeof OPERATION_CAUSES;
+
 const causesOf = (status: number) => ({
   ...(CAUSES[status] ?? {}),
   ...(WRITE_CAUSES[status] ?? {}),
@@ -179,14 +192,19 @@ const exampleName = (status: number, cause: string) => `${status}-${cause}`;
 
 /** Every problem example, for components.examples (operations refer to them by name). */
 export function problemExampleComponents(): Record<string, { summary: string; value: Problem }> {
-  return Object.fromEntries(
-    Object.keys({ ...CAUSES, ...WRITE_CAUSES, ...LISTING_CAUSES }).flatMap((status) =>
+  const specific = Object.entries(OPERATION_CAUSES).map(([cause, c]) => {
+    const value = toProblem(c.make());
+    return [exampleName(c.status, cause), { summary: `${value.title} (${value.type})`, value }] as const;
+  });
+  return Object.fromEntries([
+    ...Object.keys({ ...CAUSES, ...WRITE_CAUSES, ...LISTING_CAUSES }).flatMap((status) =>
       Object.entries(problemExamples(Number(status))).map(([cause, value]) => [
         exampleName(Number(status), cause),
         { summary: `${value.title} (${value.type})`, value },
       ]),
     ),
-  );
+    ...specific,
+  ]);
 }
 
 /**
@@ -221,6 +239,27 @@ export function ApiListingProblems(options: { expires: boolean }) {
     ApiExtraModels(ProblemDto),
     // Swagger appends the description of a status declared twice: only the addition is given here.
     ...statuses.map((status) => problemResponse(status, LISTING_CAUSES, LISTING_DESCRIPTIONS, status !== 410)),
+  );
+}
+
+/**
+ * Adds causes only this operation has to their statuses (with the general causes and, for a write,
+ * the Idempotency-Key's). Place it above @IdempotentWrite and @ApiProblems so its examples win.
+ */
+export function ApiOperationProblems(write: boolean, ...names: OperationCause[]) {
+  const statuses = [...new Set(names.map((n) => OPERATION_CAUSES[n].status))];
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    ...statuses.map((status) => {
+      const mine = names.filter((n) => OPERATION_CAUSES[n].status === status);
+      const more = {
+        ...(write ? (WRITE_CAUSES[status] ?? {}) : {}),
+        ...Object.fromEntries(mine.map((n) => [n, OPERATION_CAUSES[n].make])),
+      };
+      // Swagger appends the description of a status declared twice: only the addition is given here.
+      const description = mine.map((n) => OPERATION_CAUSES[n].description).join(' ');
+      return problemResponse(status, { [status]: more }, { [status]: description }, true);
+    }),
   );
 }
 

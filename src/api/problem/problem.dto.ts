@@ -45,8 +45,18 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'The cloud involved, where there is one.', example: 'default' })
   cloud?: string;
 
-  @ApiPropertyOptional({ description: 'The node set member involved (a failed node set), by name.', example: 'web-2' })
+  @ApiPropertyOptional({
+    description: 'The node set member involved, by name (a failed node set; a node a live set holds).',
+    example: 'web-2',
+  })
   member?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The node set involved, by id (type …:node-set-member: the node belongs to this live set; delete the set instead).',
+    example: '5b0e7a43-2a54-4d0e-b1b3-2f1c37a3c6a9',
+  })
+  nodeSet?: string;
 
   @ApiPropertyOptional({ description: 'Field-level validation failures.', type: [FieldErrorDto] })
   errors?: FieldErrorDto[];

@@ -9,8 +9,10 @@ export interface Problem {
   detail: string;
   instance?: string;
   cloud?: string;
-  /** The node set member involved, by name (a failed node set). */
+  /** The node set member involved, by name (a failed node set, a node a set holds). */
   member?: string;
+  /** The node set involved, by id (a node a live set holds: delete the set instead). */
+  nodeSet?: string;
   errors?: Array<{ field: string; message: string }>;
 }
 

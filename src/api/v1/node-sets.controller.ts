@@ -149,7 +149,11 @@ export class NodeSetsController {
   @ApiOperation({
     operationId: 'getNodeSet',
     summary: 'One node set, each member with its cloud, node id, state and step',
-    description: "The set as the service's journal records it; node states are those last seen by the service.",
+    description:
+      "The set as the service's journal records it. For a `ready` set each member's `nodeState` is read from its cloud now " +
+      '(each cloud listed once): a member destroyed outside the set shows `gone` (or `terminated`) and the set `degraded`; ' +
+      'a cloud that cannot be read leaves its members `unknown` with `nodeStateError`, not a failed read. For a set the ' +
+      'service is still working on, the states it last saw (it polls them).',
   })
   @ApiOkResponse({ type: NodeSetDto })
   @ApiProblems(400, 404)

@@ -5,7 +5,8 @@ import { NodeAction } from '../../cloud/driver/compute-driver';
 import { ComputeService } from '../../compute/compute.service';
 import { IdempotencyHold, IdempotentWrite, WRITE_RESPONSE_HEADERS } from '../../idempotency/idempotent-write.decorator';
 import type { KeyHold } from '../../idempotency/idempotency.service';
-import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
+import { NodeSetMemberGuard } from '../../node-sets/member-guard';
+import { ApiListingProblems, ApiOperationProblems, ApiProblems } from '../problem/api-problems.decorator';
 import { CreateNodeDto } from './dto/create-node.dto';
 import { NodeDto, NodePageDto } from './dto/node.dto';
 import { CloudParams, ListNodesQuery, NodeParams, nodeFilterOf } from './dto/params.dto';
@@ -14,7 +15,10 @@ import { ApiMetadataFilter } from './node-filters.decorator';
 @ApiTags('nodes')
 @Controller({ path: 'clouds/:cloud/nodes', version: '1' })
 export class NodesController {
-  constructor(private readonly compute: ComputeService) {}
+  constructor(
+    private readonly compute: ComputeService,
+    private readonly members: NodeSetMemberGuard,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -110,13 +114,18 @@ export class NodesController {
   @ApiOperation({
     operationId: 'destroyNode',
     summary: 'Destroy a node',
-    description: 'Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when.',
+    description:
+      'Some clouds finish the deletion shortly after: the operation in `Operation-Location` says when. ' +
+      'A member of a node set that is `creating` or `ready` is not destroyed alone (409, type ' +
+      '`urn:cloud-orchestrator:problem:node-set-member`, `nodeSet` names the set): delete the whole set with ' +
+      '`DELETE /api/v1/node-sets/{id}` (deleteNodeSet). Reboot, stop and start of members stay allowed.',
   })
+  @ApiOperationProblems(true, 'nodeSetMember')
   @IdempotentWrite('destroyNode')
   @ApiAcceptedResponse({ description: 'Accepted; the node is gone or going.', headers: WRITE_RESPONSE_HEADERS })
   @ApiProblems(400, 404, 409, 502, 503, 504)
   async destroyNode(@Param() params: NodeParams): Promise<void> {
-    await this.compute.destroyNode(params.cloud, params.nodeId);
+    await this.members.destroyNode(params.cloud, params.nodeId);
   }
 
   @Post(':nodeId/actions/reboot')

@@ -15,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CLOUD_NAME } from '../../../config/settings.schema';
-import { MEMBER_STEPS, NODE_SET_STATES } from '../../../node-sets/node-set.model';
+import { MEMBER_STEPS, NODE_SET_STATES, NODE_SET_VIEW_STATES } from '../../../node-sets/node-set.model';
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
 import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
@@ -85,7 +85,15 @@ export class NodeSetMemberDto {
     description: "The node's id in its cloud once the cloud answered the create.",
   })
   nodeId: string | null;
-  @ApiProperty({ nullable: true, type: String, description: "The node's state as last seen.", example: 'running' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "The node's state: for a `ready` set as its cloud reports it at read time (`gone` when the cloud no longer has it, " +
+      '`unknown` when the cloud could not be read: see `nodeStateError`); for a set the service is still working on, as last ' +
+      'seen by it. Null before the create answered.',
+    example: 'running',
+  })
   nodeState: string | null;
   @ApiProperty({
     enum: MEMBER_STEPS,
@@ -102,6 +110,13 @@ export class NodeSetMemberDto {
     description: 'The last error met on this member (a refused create, a destroy being retried).',
   })
   error?: string;
+  @ApiPropertyOptional({
+    description:
+      "Why `nodeState` is `unknown`: the member's cloud could not be read (the cloud, the error's kind and message). " +
+      'The rest of the set is read as usual.',
+    example: 'cloud "lab" could not be read: timeout: list nodes: no answer within 30000 ms',
+  })
+  nodeStateError?: string;
 }
 
 @ApiSchema({ name: 'NodeSet', description: 'A set of nodes across clouds, created all or nothing.' })
@@ -111,10 +126,13 @@ export class NodeSetDto {
   @ApiProperty({ example: 'web-tier' })
   name: string;
   @ApiProperty({
-    enum: NODE_SET_STATES,
+    enum: NODE_SET_VIEW_STATES,
     description:
       '`creating` until every member runs (`ready`); on any failure `rolling_back` (every member created is destroyed; ' +
-      'a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`.',
+      'a cloud that is down is retried with backoff) then `failed`; DELETE: `deleting` then `deleted`. `degraded`: the set ' +
+      'was ready and a member is gone from its cloud, `terminated` or in `error` (destroyed outside the set, say at the ' +
+      'cloud): it is no longer whole; DELETE destroys the rest. Read from the clouds at each read; a member whose cloud ' +
+      'cannot be read is `unknown` and does not make the set degraded.',
   })
   state: string;
   @ApiProperty({ description: 'The operation following the set now: its create, then its delete (getOperation).' })
