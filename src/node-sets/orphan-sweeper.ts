@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { ComputeService } from '../compute/compute.service';
 import type { NodeSetsSettings, Settings } from '../config/settings.schema';
+import { ProblemException } from '../api/problem/problem.exception';
+import { NodeSetMemberGuard } from './member-guard';
 import { NodeSetRunner } from './node-set-runner';
 import { NODE_SET_METADATA_KEY, NodeSetState } from './node-set.model';
 
@@ -43,6 +45,7 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly compute: ComputeService,
     private readonly runner: NodeSetRunner,
+    private readonly guard: NodeSetMemberGuard,
     @Inject(ConfigService) config: ConfigService,
   ) {
     this.settings = config.getOrThrow<Settings>('settings').nodeSets.orphans;
@@ -114,13 +117,18 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
       this.firstSeen.set(key, seen);
       if (now - seen < this.settings.destroyAfterSeconds * 1000) continue;
       try {
-        await this.compute.destroyNode(orphan.cloud, orphan.nodeId);
+        // The journal has the last word right before the destroy, as for a caller's destroyNode: the
+        // listing this orphan came from is older than the set's latest step.
+        await this.guard.destroyNode(orphan.cloud, orphan.nodeId);
         this.logger.warn(`orphan destroyed: cloud ${orphan.cloud} node ${orphan.nodeId} (${orphan.reason})`);
         destroyed.push(orphan);
         this.firstSeen.delete(key);
       } catch (error) {
         if (CloudError.is(error) && error.kind === 'not_found') this.firstSeen.delete(key);
-        else this.logger.warn(`orphan ${orphan.cloud}/${orphan.nodeId} not destroyed: ${(error as Error).message}`);
+        else if (error instanceof ProblemException) {
+          this.firstSeen.delete(key);
+          this.logger.warn(`orphan ${orphan.cloud}/${orphan.nodeId} kept: ${error.problem.detail}`);
+        } else this.logger.warn(`orphan ${orphan.cloud}/${orphan.nodeId} not destroyed: ${(error as Error).message}`);
       }
     }
     return destroyed;

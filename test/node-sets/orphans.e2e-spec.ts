@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudRegistry } from '../../src/cloud/cloud-registry';
 import { NODE_SET_METADATA_KEY } from '../../src/node-sets/node-set.model';
+import { OrphanSweeper } from '../../src/node-sets/orphan-sweeper';
 import { call, startApp, TestApp, waitFor } from '../support/app';
 
 jest.setTimeout(60_000);
@@ -81,5 +82,41 @@ describe('node set orphans (dummy clouds)', () => {
     const del = await api('DELETE', `/node-sets/${created.body.id}`);
     expect((await call(t.url, 'GET', `${del.headers.get('operation-location')}?wait=20`)).body.state).toBe('succeeded');
     expect(await ours()).toEqual([]);
+  });
+
+  it("the sweep destroys no node its set's journal holds, whatever an older listing said", async () => {
+    const created = await api('POST', '/node-sets', {
+      name: 'held',
+      nodes: [{ cloud: 'b', name: `${run}-held`, image: 'img-debian-12', size: 'small' }],
+    });
+    const op = await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=20`);
+    expect(op.body.state).toBe('succeeded');
+    const member = op.body.result.members[0];
+    const sweeper = t.app.get(OrphanSweeper);
+    // A listing taken before the set recorded its member would call it an orphan.
+    const find = jest.spyOn(sweeper, 'find').mockResolvedValue({
+      items: [
+        {
+          cloud: 'b',
+          nodeId: member.nodeId,
+          name: member.name,
+          state: 'running',
+          setId: created.body.id,
+          setState: 'creating',
+          reason: 'no node set with this id',
+        },
+      ],
+      errors: [],
+    });
+    try {
+      const now = Date.now();
+      expect(await sweeper.sweep(now)).toEqual([]);
+      expect(await sweeper.sweep(now + 4_000)).toEqual([]);
+    } finally {
+      find.mockRestore();
+    }
+    expect((await api('GET', `/clouds/b/nodes/${member.nodeId}`)).body.state).toBe('running');
+    const del = await api('DELETE', `/node-sets/${created.body.id}`);
+    expect((await call(t.url, 'GET', `${del.headers.get('operation-location')}?wait=20`)).body.state).toBe('succeeded');
   });
 });
