@@ -14,6 +14,7 @@ import { AppModule } from './app.module';
 import { loadSettings, LoadOptions, validateSettings } from './config/settings.loader';
 import type { Settings } from './config/settings.schema';
 import { registerAccessLog } from './observability/access-log';
+import { registerRequestLogContext } from './observability/logging';
 import { FrameworkAtDebugLogger } from './observability/framework-log-level';
 import { ProbeFastPath } from './health/probe-fast-path';
 import { ReadinessService } from './health/readiness.service';
@@ -77,6 +78,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // First, so every later hook (and a refusal by one) runs inside the request's span.
   const tracer = app.get(TracingService).tracer;
   if (tracer) registerRequestTracing(fastify, tracer);
+  registerRequestLogContext(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     request.raw.routePattern = request.routeOptions.url;

@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { context, trace } from '@opentelemetry/api';
 import type { Params } from 'nestjs-pino';
 import { destination } from 'pino';
@@ -47,12 +48,26 @@ declare module 'http' {
   }
 }
 
-/** The current span's trace and span ids, or nothing outside a traced request. */
-export function traceFields(): { traceId?: string; spanId?: string } {
+const requestIds = new AsyncLocalStorage<string>();
+
+/**
+ * Every line written while a request is handled carries its request id: the id is kept in the async
+ * context from the first hook on (registered in app.factory.ts) and added by pino's mixin. This
+ * replaces nestjs-pino's HTTP middleware (pino-http), which made two child loggers per request and
+ * ran two Nest middlewares through @fastify/middie to bind the same one field (about 4 % of a
+ * listNodes by profile).
+ */
+export function registerRequestLogContext(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => requestIds.run(String(request.id), done));
+}
+
+/** The request id, trace id and span id of the request being handled, or nothing outside one. */
+export function requestLogFields(): { requestId?: string; traceId?: string; spanId?: string } {
+  const requestId = requestIds.getStore();
   const span = trace.getSpan(context.active());
-  if (!span) return {};
+  if (!span) return requestId === undefined ? {} : { requestId };
   const { traceId, spanId } = span.spanContext();
-  return { traceId, spanId };
+  return requestId === undefined ? { traceId, spanId } : { requestId, traceId, spanId };
 }
 
 function wantsPretty(): boolean {
@@ -77,8 +92,9 @@ export function loggerParams(options: { silent?: boolean } = {}): Params {
     transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
   };
   return {
-    // A wildcard Nest recognises, so paths outside the /api prefix are logged too, and only once.
-    forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
+    // No HTTP middleware: request lines get their id from registerRequestLogContext, and the access
+    // line is written by access-log.ts. pino-http still builds the root logger from pinoHttp.
+    forRoutes: [],
     // JSON lines go to stdout asynchronously: pino's default synchronous write blocks the event loop
     // (busy-waiting in atomic-sleep) whenever the reader of stdout falls behind, which under load was
     // the service's p99 tail. Lines are flushed at exit; only a kill -9 can lose the last few.
@@ -105,7 +121,8 @@ export function pinoOptionsFor(options: { silent?: boolean } = {}) {
     // The access line is written by access-log.ts, which also sees 404s and refused keys.
     autoLogging: false,
     quietReqLogger: true,
-    // Every line written while a request is handled carries its trace (see request-tracing.ts).
-    mixin: traceFields,
+    // Every line written while a request is handled carries its request id and trace (see
+    // registerRequestLogContext and request-tracing.ts); the fields of the line itself take precedence.
+    mixin: requestLogFields,
   };
 }

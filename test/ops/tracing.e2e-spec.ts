@@ -196,6 +196,10 @@ describe('tracing in the running service', () => {
       for (const line of mine)
         expect({ msg: line.msg, traceId: line.traceId }).toEqual({ msg: line.msg, traceId: TRACE_ID });
       expect(new Set(mine.filter((l) => l.requestId).map((l) => l.requestId))).toEqual(new Set(ids));
+      // A line written inside a request (not only its access line) names that request.
+      const cloudCalls = mine.filter((l) => l.context === 'CloudCall');
+      expect(cloudCalls.map((l) => l.requestId)).toEqual(expect.arrayContaining(ids.slice(0, 2)));
+      for (const line of cloudCalls) expect(ids).toContain(line.requestId);
     } finally {
       await service.stop();
     }
