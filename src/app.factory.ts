@@ -7,7 +7,8 @@ import { registerCallerSignal } from './api/caller-signal.hook';
 import { problemFrameworkOptions, registerJsonDepthLimit } from './api/framework-errors';
 import { registerJsonOnly } from './api/json-only.hook';
 import { RememberingValidationPipe } from './api/remembering-validation.pipe';
-import { parseQueryString } from './api/query-string';
+import { NoUnknownQueryGuard } from './api/no-unknown-query.guard';
+import { parseQueryString, registerQueryRefusals } from './api/query-string';
 import { ProblemException } from './api/problem/problem.exception';
 import { ProblemFilter } from './api/problem/problem.filter';
 import { AppModule } from './app.module';
@@ -94,6 +95,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     );
   });
   registerAccessLog(fastify);
+  registerQueryRefusals(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
   registerJsonDepthLimit(fastify);
@@ -106,6 +108,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'health/clouds', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
   app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalGuards(new NoUnknownQueryGuard());
   app.useGlobalPipes(
     new RememberingValidationPipe({
       whitelist: true,

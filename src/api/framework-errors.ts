@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemForStatus } from './problem/problem';
@@ -39,10 +40,13 @@ function clientProblem(error: NodeJS.ErrnoException, socket: Socket): void {
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'the request headers are larger than the service accepts']
         : [400, 'the request is not valid HTTP'];
-  const body = JSON.stringify(problemForStatus(status, detail));
+  // No request was parsed, so no caller-given id can be read: a fresh one still ties the answer to the log.
+  const requestId = randomUUID();
+  const body = JSON.stringify({ ...problemForStatus(status, detail), requestId });
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `X-Request-Id: ${requestId}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { problemExampleComponents } from '../api/problem/api-problems.decorator';
+import { declarePathParameterTooLong, problemExampleComponents } from '../api/problem/api-problems.decorator';
 import { declareResponseHeaders } from './response-headers';
 
 /** The tags, in the order Swagger UI shows them, each with what it groups. */
@@ -50,7 +50,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controller, method) => method,
   });
   document.components = { ...document.components, examples: problemExampleComponents() };
-  return declareResponseHeaders(document);
+  return declareResponseHeaders(declarePathParameterTooLong(document));
 }
 
 /** Swagger UI at /docs, the OpenAPI document at /docs-json. */

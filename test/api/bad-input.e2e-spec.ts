@@ -11,7 +11,11 @@ describe('bad input (v1, dummy cloud)', () => {
   const valid = { name: 'ok', image: 'img-debian-12', size: 'small' };
 
   beforeAll(async () => {
-    t = await startApp({ clouds: { default: { engine: 'dummy', extraParams: { nodes: 2, transitionMs: 20 } } } });
+    // Without callers' rate limits: the suite sends a few hundred requests in seconds.
+    t = await startApp({
+      rateLimit: { enabled: false },
+      clouds: { default: { engine: 'dummy', extraParams: { nodes: 2, transitionMs: 20 } } },
+    });
   });
   afterAll(() => t.close());
 
@@ -202,6 +206,104 @@ describe('bad input (v1, dummy cloud)', () => {
       /already exists/,
     );
     expect((await api('GET', '/clouds/default/key-pairs')).body.items.map((k: any) => k.name)).toEqual(['k']);
+  });
+
+  describe('integer query parameters take plain decimal digits only', () => {
+    const params: Array<[string, string]> = [
+      ['limit', '/clouds/default/nodes'],
+      ['limit', '/nodes'],
+      ['limit', '/node-sets'],
+      ['limit', '/operations'],
+      ['wait', '/operations/op-unknown'],
+    ];
+    const notDigits = ['1e2', '0x10', '+5', '%205', '5%20', '5.0', '-0', '5_0', '０５'];
+
+    it.each(params)('%s on %s: 1e2, 0x10, +5, " 5", "5 ", 5.0 ... are each a 400 naming it', async (name, path) => {
+      for (const value of notDigits) {
+        const problem = expectProblem(
+          await api('GET', `${path}?${name}=${encodeURI(value).replace(/%25/g, '%')}`),
+          400,
+        );
+        expect({ value, errors: problem.errors }).toEqual({
+          value,
+          errors: [{ field: name, message: `${name} must be an integer written in decimal digits` }],
+        });
+      }
+    });
+
+    it('still takes plain digits', async () => {
+      const page = await api('GET', '/clouds/default/nodes?limit=1');
+      expect([page.status, page.body.items.length]).toEqual([200, 1]);
+      expect((await api('GET', '/nodes?limit=007')).status).toBe(200);
+      expect((await api('GET', '/node-sets?limit=5')).status).toBe(200);
+      expect((await api('GET', '/operations?limit=1000')).status).toBe(200);
+    });
+  });
+
+  describe('malformed percent-encoding in a query string is a 400 naming the parameter, on every route', () => {
+    it.each([
+      ['/clouds/default/nodes?name=%E0%A4%A', 'name'],
+      ['/clouds/default/nodes?cursor=%zz', 'cursor'],
+      ['/nodes?limit=5&name=%', 'name'],
+      ['/clouds?x=%zz', 'x'],
+      ['/clouds/default/nodes/node-000001?cursor=%E0%A4', 'cursor'],
+      ['/node-sets/orphans?state=%C3%28', 'state'],
+      ['/operations?cursor=%E0%A4%A', 'cursor'],
+    ])('GET %s', async (path, field) => {
+      const problem = expectProblem(await api('GET', path), 400, /not valid percent-encoded UTF-8/);
+      expect(problem.errors).toEqual([{ field, message: `${field} is not valid percent-encoded UTF-8` }]);
+      expect(problem.requestId).toEqual(expect.any(String));
+    });
+
+    it('names a malformed parameter name, and refuses writes without changing anything', async () => {
+      const before = await count();
+      const problem = expectProblem(await api('POST', '/clouds/default/nodes?%zz=1', valid), 400);
+      expect(problem.errors).toEqual([
+        { field: '%zz', message: 'query parameter name "%zz" is not valid percent-encoding' },
+      ]);
+      expectProblem(await api('DELETE', '/clouds/default/nodes/node-000001?x=%E0%A4%A'), 400);
+      expect(await count()).toBe(before);
+      expect((await api('GET', '/clouds/default/nodes/node-000001')).status).toBe(200);
+    });
+  });
+
+  describe('one rule for unknown query parameters on every API route', () => {
+    it.each([
+      ['GET', '/clouds'],
+      ['GET', '/clouds/default'],
+      ['GET', '/node-sets/orphans'],
+      ['GET', '/node-sets/some-set'],
+      ['GET', '/clouds/default/nodes/node-000001'],
+      ['GET', '/clouds/default/images'],
+      ['GET', '/clouds/default/sizes'],
+      ['GET', '/clouds/default/locations'],
+      ['GET', '/clouds/default/key-pairs'],
+      ['GET', '/operations/op-unknown/events'],
+    ])('%s %s?verbose=1 is a 400 naming verbose', async (method, path) => {
+      const problem = expectProblem(await api(method, `${path}?verbose=1`), 400, /unknown query parameter "verbose"/);
+      expect(problem.errors).toEqual([{ field: 'verbose', message: 'unknown query parameter "verbose"' }]);
+    });
+
+    it('refuses writes with an unknown parameter before anything changes', async () => {
+      const before = await count();
+      const node = (await api('GET', '/clouds/default/nodes/node-000001')).body;
+      expectProblem(await api('POST', '/clouds/default/nodes?dryRun=true', valid), 400, /unknown query parameter/);
+      expectProblem(await api('DELETE', '/clouds/default/nodes/node-000001?force=1'), 400, /"force"/);
+      expectProblem(await api('POST', '/clouds/default/nodes/node-000001/actions/stop?now=1'), 400, /"now"/);
+      expectProblem(
+        await api('POST', '/clouds/default/key-pairs?overwrite=1', { name: 'q', publicKey: opensshPublicKey() }),
+        400,
+        /"overwrite"/,
+      );
+      expect(await count()).toBe(before);
+      expect((await api('GET', '/clouds/default/nodes/node-000001')).body.state).toBe(node.state);
+      expect((await api('GET', '/clouds/default/key-pairs')).body.items.map((k: any) => k.name)).not.toContain('q');
+    });
+
+    it('leaves the probes lenient (kubelets and scrapers add what their operators configure)', async () => {
+      expect((await call(t.url, 'GET', '/health/ready?verbose=1')).status).toBe(200);
+      expect((await call(t.url, 'GET', '/health/clouds?x=1')).status).toBe(200);
+    });
   });
 
   it('answers unknown routes and methods with a 404 problem', async () => {

@@ -93,9 +93,44 @@ describe('OpenAPI document', () => {
     expect(refs.filter((r) => !names.includes(r))).toEqual([]);
   });
 
-  it('types integer parameters as integers', () => {
+  it('types integer parameters and fields as integers, with their bounds', () => {
     const limit = served.paths['/api/v1/clouds/{cloud}/nodes'].get.parameters.find((p: any) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    // Every numeric query parameter is an integer (the service takes decimal digits only).
+    const numericParams = operationsOf(served).flatMap(({ path, op }) =>
+      (op.parameters ?? [])
+        .filter((p: any) => p.in === 'query' && ['number', 'integer'].includes(p.schema?.type))
+        .map((p: any) => [path, p.name, p.schema.type, p.schema.minimum, p.schema.maximum]),
+    );
+    expect(numericParams).toEqual(
+      expect.arrayContaining([
+        ['/api/v1/nodes', 'limit', 'integer', 1, 1000],
+        ['/api/v1/node-sets', 'limit', 'integer', 1, 1000],
+        ['/api/v1/operations', 'limit', 'integer', 1, 1000],
+        ['/api/v1/operations/{id}', 'wait', 'integer', 0, 60],
+      ]),
+    );
+    expect(numericParams.filter(([, , type]) => type !== 'integer')).toEqual([]);
+    const { schemas } = served.components;
+    expect(schemas.NodeSetMemberRequest.properties.count).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(schemas.CreateNodeSetRequest.properties.timeoutSeconds).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+    });
+    expect(schemas.NodeSetMember.properties.index.type).toBe('integer');
+    expect(schemas.Problem.properties.status.type).toBe('integer');
+  });
+
+  it('documents 414 on every operation whose path takes a parameter, and only there', () => {
+    for (const { path, method, op } of operationsOf(served)) {
+      const takesParam = path.includes('{');
+      expect({ path, method, has414: '414' in op.responses }).toEqual({ path, method, has414: takesParam });
+      if (takesParam)
+        expect(op.responses['414'].content['application/problem+json'].examples).toEqual({
+          pathParameterTooLong: { $ref: '#/components/examples/414-pathParameterTooLong' },
+        });
+    }
   });
 
   it('declares API keys as plain bearer tokens and X-API-Key, not JWTs', () => {
@@ -216,6 +251,13 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       status: 400,
       type: 'bad-request',
       send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes?limit=2.5', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'path parameter too long',
+      operationId: 'getNode',
+      status: 414,
+      type: 'uri-too-long',
+      send: () => call(t.url, 'GET', `/api/v1/clouds/default/nodes/${'n'.repeat(4000)}`, undefined, auth(READ_KEY)),
     },
     {
       name: 'foreign cursor',

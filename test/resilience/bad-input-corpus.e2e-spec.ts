@@ -94,12 +94,27 @@ describe('bad input corpus: every 4xx is a problem, nothing changes (dummy cloud
       ['a lone percent sign', '/api/v1/clouds/default/key-pairs/%'],
     ])('a malformed percent-encoding in the path (%s) is a 400 problem', async (_label, path) => {
       const answer = await rawHttp(t.url, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-      expectProblem(answer, 400, /not a valid url/);
+      const problem = expectProblem(answer, 400, /not a valid url/);
+      expect(answer.headers.get('x-request-id')).toBe(problem.requestId);
     });
 
     it('a path parameter longer than any identifier can encode to is a 414 problem', async () => {
       const answer = await call(t.url, 'GET', `/api/v1/clouds/default/nodes/${'a'.repeat(MAX_PATH_PARAM_CHARS + 1)}`);
-      expectProblem(answer, 414, /max param length/);
+      const problem = expectProblem(answer, 414, /max param length/);
+      expect(answer.headers.get('x-request-id')).toEqual(problem.requestId);
+      const given = await call(
+        t.url,
+        'DELETE',
+        `/api/v1/clouds/default/key-pairs/${'a'.repeat(MAX_PATH_PARAM_CHARS + 1)}`,
+        undefined,
+        {
+          'x-request-id': 'trace-414',
+        },
+      );
+      expect([given.headers.get('x-request-id'), expectProblem(given, 414).requestId]).toEqual([
+        'trace-414',
+        'trace-414',
+      ]);
     });
 
     it('headers larger than the server accepts are a 431 problem', async () => {
@@ -107,7 +122,9 @@ describe('bad input corpus: every 4xx is a problem, nothing changes (dummy cloud
         t.url,
         `GET /api/v1/clouds HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
       );
-      expectProblem(answer, 431, /headers are larger/);
+      const problem = expectProblem(answer, 431, /headers are larger/);
+      expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(problem.requestId).toBe(answer.headers.get('x-request-id'));
     });
 
     it('bytes that are not HTTP are a 400 problem', async () => {

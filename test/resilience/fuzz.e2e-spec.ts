@@ -28,6 +28,15 @@ const segment = fc.oneof(
   fc.integer({ min: 90, max: 4000 }).map((n) => 'x'.repeat(n)),
 );
 
+/** Names of Object.prototype members, as metadata keys and metadata filters. */
+const PROTOTYPE_NAMES = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', 'isPrototypeOf'];
+const queryName = fc.oneof(
+  fc.constantFrom('limit', 'wait', 'cursor', 'state', 'name', 'metadata.team', 'x', 'verbose', '__proto__', '%zz'),
+  fc.constantFrom(...PROTOTYPE_NAMES).map((k) => `metadata.${k}`),
+);
+/** Integers written every way but plain decimal digits (and some plain ones). */
+const numberLike = fc.constantFrom('1e2', '0x10', '+5', '%205', '5%20', '5.0', '-1', '007', '5', '1000', '99999999999');
+
 const path = fc
   .tuple(
     fc.constantFrom(
@@ -39,12 +48,17 @@ const path = fc
       '/api/v1/clouds/{}/key-pairs/{}',
       '/api/v1/clouds/{}/{}',
       '/api/v1/nodes',
+      '/api/v1/clouds',
+      '/api/v1/node-sets',
+      '/api/v1/node-sets/orphans',
+      '/api/v1/operations',
+      '/api/v1/operations/{}',
       '/api/v1/{}',
       '/{}',
     ),
     fc.array(segment, { minLength: 3, maxLength: 3 }),
     fc.option(
-      fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'state', 'name', 'metadata.team', 'x'), segment), {
+      fc.array(fc.tuple(queryName, fc.oneof(segment, numberLike)), {
         maxLength: 3,
       }),
     ),
@@ -61,7 +75,11 @@ const nearCreate = fc.record(
     name: fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null)),
     image: fc.oneof(fc.constantFrom('img-debian-12', 'img-nope'), fc.string(), fc.jsonValue()),
     size: fc.oneof(fc.constantFrom('small', 'huge'), fc.jsonValue()),
-    metadata: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 70 }), fc.jsonValue()),
+    metadata: fc.oneof(
+      fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 70 }),
+      fc.dictionary(fc.constantFrom(...PROTOTYPE_NAMES, 'team'), fc.string({ maxLength: 10 }), { minKeys: 1 }),
+      fc.jsonValue(),
+    ),
     userData: fc.string({ maxLength: 100 }),
     extra: fc.jsonValue(),
   },
@@ -99,7 +117,7 @@ const sent: fc.Arbitrary<Sent> = fc.record({
   body: fc.option(body, { nil: undefined }),
 });
 
-function send(base: string, req: Sent): Promise<{ status: number; type: string; text: string }> {
+function send(base: string, req: Sent): Promise<{ status: number; type: string; text: string; requestId: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
@@ -110,7 +128,12 @@ function send(base: string, req: Sent): Promise<{ status: number; type: string; 
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text }),
+        resolve({
+          status: res.statusCode ?? 0,
+          type: String(res.headers['content-type'] ?? ''),
+          text,
+          requestId: String(res.headers['x-request-id'] ?? ''),
+        }),
       );
     });
     r.on('error', reject);
@@ -143,6 +166,8 @@ describe('HTTP fuzz (fast-check, fixed seed)', () => {
         counts.requests++;
         if (answer.status >= 500) counts.serverErrors++;
         expect(answer.status).toBeLessThan(500);
+        // Every answer the process emits carries the request id (router and HTTP-parser answers included).
+        expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
         if (answer.status < 400) {
           counts.ok++;
           return;
@@ -151,7 +176,12 @@ describe('HTTP fuzz (fast-check, fixed seed)', () => {
         expect(answer.type).toContain('application/problem+json');
         if (req.method !== 'HEAD') {
           const problem = JSON.parse(answer.text);
-          expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status: answer.status });
+          expect(problem).toMatchObject({
+            type: expect.any(String),
+            title: expect.any(String),
+            status: answer.status,
+            requestId: answer.requestId,
+          });
           expect(answer.text).not.toMatch(/\n\s+at |node_modules/);
         }
         counts.problems++;

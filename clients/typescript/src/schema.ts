@@ -1255,6 +1255,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -1359,6 +1369,16 @@ export interface operations {
             };
             /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
             410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1525,6 +1545,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is not application/json. */
             415: {
                 headers: {
@@ -1676,6 +1706,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -1811,6 +1851,16 @@ export interface operations {
              *     Or the node is a member of a node set that is creating or ready (type …:node-set-member, `nodeSet` names the set): destroying it alone would break the set; delete the set with deleteNodeSet.
              */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1963,6 +2013,16 @@ export interface operations {
              *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2133,6 +2193,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
@@ -2287,6 +2357,16 @@ export interface operations {
              *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2545,6 +2625,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2676,6 +2766,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2799,6 +2899,16 @@ export interface operations {
             };
             /** @description The cloud, or the resource in it, does not exist. */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2940,6 +3050,16 @@ export interface operations {
             };
             /** @description The cloud, or the resource in it, does not exist. */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3109,6 +3229,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is not application/json. */
             415: {
                 headers: {
@@ -3247,6 +3377,16 @@ export interface operations {
             };
             /** @description The cloud, or the resource in it, does not exist. */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3467,6 +3607,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3543,6 +3693,16 @@ export interface operations {
             };
             /** @description The cloud, or the resource in it, does not exist. */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3940,6 +4100,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -4043,6 +4213,16 @@ export interface operations {
              *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath, OpenAPIObject } from '@nestjs/swagger';
 import { CloudError } from '../../cloud/driver/cloud-error';
 import { PROBLEM_CONTENT_TYPE, Problem } from './problem';
 import { ProblemDto } from './problem.dto';
@@ -15,6 +15,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'The cloud, or the resource in it, does not exist.',
   409: 'Not possible in the current state (or a name already in use, or quota).',
   413: 'The request body is too large.',
+  414: 'A path parameter is longer than any identifier the API accepts, even percent-encoded.',
   415: 'The request body is not application/json.',
   429: 'Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds.',
   422: 'The request names an image, size, location or key pair the cloud does not have.',
@@ -71,6 +72,13 @@ const CAUSES: Record<number, Record<string, () => unknown>> = {
   },
   413: {
     tooLarge: () => ({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' }),
+  },
+  414: {
+    pathParameterTooLong: () => ({
+      code: 'FST_ERR_MAX_PARAM_LENGTH',
+      statusCode: 414,
+      message: "'/api/v1/clouds/default/nodes/aaa…' is exceeding the max param length",
+    }),
   },
   415: { notJson: () => new ProblemException(415, 'the request body must be application/json (got text/plain)') },
   429: {
@@ -277,13 +285,36 @@ function problemResponse(
     status,
     description: [base, extra].filter(Boolean).join(' ') || 'Error',
     ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
-    content: {
-      [PROBLEM_CONTENT_TYPE]: {
-        schema: { $ref: getSchemaPath(ProblemDto) },
-        examples: Object.fromEntries(
-          Object.keys(causes).map((cause) => [cause, { $ref: `#/components/examples/${exampleName(status, cause)}` }]),
-        ),
-      },
-    },
+    content: problemContent(status, causes),
   });
+}
+
+function problemContent(status: number, causes: Record<string, unknown>) {
+  return {
+    [PROBLEM_CONTENT_TYPE]: {
+      schema: { $ref: getSchemaPath(ProblemDto) },
+      examples: Object.fromEntries(
+        Object.keys(causes).map((cause) => [cause, { $ref: `#/components/examples/${exampleName(status, cause)}` }]),
+      ),
+    },
+  };
+}
+
+/**
+ * Documents 414 on every operation whose path takes a parameter: the router refuses a parameter longer
+ * than MAX_PATH_PARAM_CHARS before any controller runs, so no decorator can declare it. Done on the
+ * built document, so operations added later get it too.
+ */
+export function declarePathParameterTooLong(document: OpenAPIObject): OpenAPIObject {
+  const tooLong = { description: DESCRIPTIONS[414], content: problemContent(414, CAUSES[414]) };
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.includes('{')) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      const responses = Object.entries({ ...operation.responses, 414: tooLong });
+      operation.responses = Object.fromEntries(responses.sort(([a], [b]) => a.localeCompare(b)));
+    }
+  }
+  return document;
 }

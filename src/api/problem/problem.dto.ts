@@ -24,7 +24,7 @@ export class ProblemDto {
   @ApiProperty({ description: 'Short, human-readable summary of the kind of problem.', example: 'Not found' })
   title: string;
 
-  @ApiProperty({ description: 'The HTTP status code.', example: 404 })
+  @ApiProperty({ type: 'integer', description: 'The HTTP status code.', example: 404 })
   status: number;
 
   @ApiProperty({

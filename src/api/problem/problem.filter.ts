@@ -24,6 +24,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, except
   const body = { ...problem, instance: request.url.split('?')[0], requestId: String(request.id) };
   const retryAfter = exception instanceof CloudError ? exception.options.retryAfterSeconds : undefined;
   if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
+  // Also for answers given before the request's own hooks ran (the router's 400 and 414).
+  reply.header('X-Request-Id', String(request.id));
   reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

@@ -19,6 +19,7 @@ import { MEMBER_STEPS, NODE_SET_STATES, NODE_SET_VIEW_STATES } from '../../../no
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
 import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
+import { IntegerQueryParam } from './validators';
 
 @ApiSchema({
   name: 'NodeSetMemberRequest',
@@ -30,6 +31,7 @@ export class NodeSetMemberRequestDto extends OmitType(CreateNodeDto, ['networks'
   cloud: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: 1000,
     description: 'This many alike nodes, named `<name>-1` ... `<name>-<count>`; absent: one node named `name`.',
@@ -58,6 +60,7 @@ export class CreateNodeSetDto {
   nodes: NodeSetMemberRequestDto[];
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: 86400,
     description:
@@ -73,7 +76,11 @@ export class CreateNodeSetDto {
 
 @ApiSchema({ name: 'NodeSetMember', description: 'One member of a node set and where its step stands.' })
 export class NodeSetMemberDto {
-  @ApiProperty({ description: 'Position in the set, 0-based, in request order after `count` expansion.' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Position in the set, 0-based, in request order after `count` expansion.',
+  })
   index: number;
   @ApiProperty({ example: 'web-1' })
   name: string;
@@ -176,12 +183,7 @@ export class NodeSetParams {
 }
 
 export class ListNodeSetsQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IntegerQueryParam({ minimum: 1, maximum: 1000, default: 100 })
   limit?: number;
   @IsOptional()
   @IsString()
@@ -210,7 +212,7 @@ export class CreateNodeSetQuery {
 
 @ApiSchema({ name: 'NodeSetPlannedMember', description: 'One member as a dry run plans it.' })
 export class PlannedMemberDto {
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', minimum: 0 })
   index: number;
   @ApiProperty({ example: 'web-1' })
   name: string;

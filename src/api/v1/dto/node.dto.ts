@@ -64,7 +64,7 @@ export class CloudFailureDto {
   @ApiProperty({ example: 'lab' })
   cloud: string;
 
-  @ApiProperty({ description: 'The HTTP status this failure would have on its own.', example: 502 })
+  @ApiProperty({ type: 'integer', description: 'The HTTP status this failure would have on its own.', example: 502 })
   status: number;
 
   @ApiProperty({ example: 'Cloud unavailable' })

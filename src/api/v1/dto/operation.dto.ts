@@ -1,8 +1,8 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import { ProblemDto } from '../../problem/problem.dto';
 import { NodeSetDto } from './node-set.dto';
+import { IntegerQueryParam } from './validators';
 import { NodeDto } from './node.dto';
 import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
 
@@ -81,12 +81,7 @@ export class OperationParams {
 }
 
 export class GetOperationQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(60)
-  @ApiPropertyOptional({
+  @IntegerQueryParam({
     minimum: 0,
     maximum: 60,
     description: 'Long-poll: answer as soon as the operation is done, or after this many seconds with it as it is.',
@@ -103,12 +98,7 @@ export class ListOperationsQuery {
   @IsIn(OPERATION_STATES)
   @ApiPropertyOptional({ enum: OPERATION_STATES })
   state?: (typeof OPERATION_STATES)[number];
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IntegerQueryParam({ minimum: 1, maximum: 1000, default: 100 })
   limit?: number;
   @IsOptional()
   @IsString()

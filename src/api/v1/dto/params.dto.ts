@@ -1,11 +1,11 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
-import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { NODE_STATES } from '../../../cloud/driver/compute-driver';
 import type { NodeFilter, NodeState } from '../../../cloud/driver/compute-driver';
 import { CLOUD_NAME } from '../../../config/settings.schema';
-import { IsStringMap } from './validators';
+import { IntegerQueryParam, IsStringMap } from './validators';
 
 export class CloudParams {
   @ApiProperty({ description: 'Cloud name (see listClouds); `default` is the default cloud.', example: 'default' })
@@ -29,12 +29,7 @@ export class KeyPairParams extends CloudParams {
 
 /** listNodes and listAllNodes: a page, and filters (every one given must match). */
 export class ListNodesQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 1000, description: 'Page size.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerQueryParam({ minimum: 1, maximum: 1000, default: 1000, description: 'Page size.' })
   limit?: number;
 
   @ApiPropertyOptional({

@@ -1,4 +1,7 @@
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { parsePublicKey } from '../../../cloud/driver/public-key';
 
 /** A flat object of string values with bounded size (node metadata). */
@@ -66,3 +69,46 @@ export function HasNoKeysStartingWith(prefix: string, options?: ValidationOption
       },
     });
 }
+
+/**
+ * An integer query parameter: plain decimal digits only. `@Type(() => Number)` would let `1e2`, `0x10`,
+ * `+5`, ` 5` and `5.0` through as numbers; here anything but digits stays a string and fails `IsInt`
+ * with a message naming the parameter. Documented as an OpenAPI integer with its bounds.
+ */
+export function IntegerQueryParam(bounds: {
+  minimum: number;
+  maximum: number;
+  default?: number;
+  description?: string;
+}) {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', ...bounds }),
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value,
+    ),
+    IsIntegerWithin(bounds.minimum, bounds.maximum),
+  );
+}
+
+/** One rule with one message: a number left as text names the form, an integer out of bounds the bound. */
+function IsIntegerWithin(minimum: number, maximum: number): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isIntegerWithin',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= maximum,
+        defaultMessage: ({ property, value }: ValidationArguments) =>
+          typeof value !== 'number'
+            ? `${property} must be an integer written in decimal digits`
+            : value < minimum
+              ? `${property} must not be less than ${minimum}`
+              : `${property} must not be greater than ${maximum}`,
+      },
+    });
+}
+
+const DECIMAL_DIGITS = /^[0-9]+$/;
