@@ -15,6 +15,8 @@ import { MemberRecord, NODE_SET_METADATA_KEY, NodeSetRecord } from './node-set.m
 
 /** Most active sets one replica drives at a time. */
 const CLAIM_LIMIT = 200;
+/** Passes a created member may be missing from its cloud's listing (clouds that list late) before it is looked up. */
+const GONE_AFTER_POLLS = 10;
 /** Create failures after which the node may exist (the create may have reached the cloud). */
 const UNCERTAIN = new Set<CloudErrorKind>(['outcome_unknown', 'timeout', 'unavailable', 'circuit_open']);
 
@@ -39,6 +41,8 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
   readonly store: NodeSetStore;
   private readonly settings: NodeSetsSettings;
   private readonly cloudSettings: Settings['clouds'];
+  /** How long a created member may be missing from its cloud's listing before it is asked for by id. */
+  private readonly goneAfterMs: number;
   /** Cloud calls in flight, by `setId:index`: a member is never sent two calls at once. */
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly advancing = new Map<string, Promise<void>>();
@@ -59,6 +63,7 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
     this.settings = settings.nodeSets;
     this.cloudSettings = settings.clouds;
     this.store = new NodeSetStore(stateStore);
+    this.goneAfterMs = GONE_AFTER_POLLS * this.settings.pollIntervalMs;
   }
 
   onApplicationBootstrap(): void {
@@ -128,7 +133,15 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
       }
       for (const m of cloudMembers) {
         const node = nodes.get(m.nodeId!);
-        if (!node) continue; // some clouds list a new node only after a moment
+        if (!node) {
+          // Some clouds list a new node only after a moment; one missing for longer is asked for by
+          // id, and one its cloud no longer has (destroyed outside the set) fails the set now, not
+          // at its timeout.
+          if (Date.now() - m.updatedAt < this.goneAfterMs || !(await this.isGone(m))) continue;
+          await this.updateMember(set, m, { step: 'failed', nodeState: 'gone' }, 'node_gone', m.nodeId!);
+          await this.fail(set, m, `node ${m.nodeId} is gone from its cloud (destroyed outside the set)`, 502);
+          return;
+        }
         if (node.state === 'running') {
           if (await this.updateMember(set, m, { step: 'running', nodeState: 'running' }, 'running'))
             Object.assign(m, { step: 'running', nodeState: 'running' });
@@ -162,6 +175,16 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
         `not running within the set's timeout of ${seconds} s (step ${late.step}${late.nodeState ? `, last seen ${late.nodeState}` : ''})`,
         504,
       );
+    }
+  }
+
+  /** True when the member's cloud answers that its node does not exist; false on any other answer. */
+  private async isGone(m: MemberRecord): Promise<boolean> {
+    try {
+      await this.compute.getNode(m.cloud, m.nodeId!);
+      return false;
+    } catch (error) {
+      return CloudError.is(error) && error.kind === 'not_found';
     }
   }
 

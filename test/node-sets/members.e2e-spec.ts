@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudRegistry } from '../../src/cloud/cloud-registry';
 import { CloudError } from '../../src/cloud/driver/cloud-error';
 import type { ComputeDriver } from '../../src/cloud/driver/compute-driver';
-import { startApp, TestApp, waitFor } from '../support/app';
+import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
 import { nodeSetClient } from './node-set-client';
 
@@ -43,6 +43,7 @@ describe('node set members (dummy clouds)', () => {
         b: { engine: 'dummy', extraParams: { transitionMs: 100 } },
         slow: { engine: 'dummy', extraParams: { transitionMs: 100 } },
         shaky: { engine: 'dummy', resilience: { consecutiveFailures: 1000 }, extraParams: { transitionMs: 100 } },
+        stuck: { engine: 'dummy', extraParams: { transitionMs: 600_000 } },
       },
     });
   });
@@ -146,6 +147,29 @@ describe('node set members (dummy clouds)', () => {
       driver.createNode = create;
     }
     expect(await nodesOf('slow')).toEqual([]);
+  });
+
+  it('a member destroyed at its cloud while the set is creating fails the set at once (not at its timeout)', async () => {
+    const created = await api('POST', '/node-sets', {
+      name: 'vanishing',
+      timeoutSeconds: 120,
+      nodes: [member('stuck', 'v'), member('a', 'v-a')],
+    });
+    expect(created.status).toBe(202);
+    const pending = await waitFor(async () => {
+      const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
+      return set.members[0].nodeId ? set.members[0] : undefined;
+    });
+    await driverOf('stuck').destroyNode(pending.nodeId);
+    const op = (await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=20`)).body;
+    expect(op.state).toBe('failed');
+    expect(op.error).toMatchObject({ status: 502, cloud: 'stuck', member: `${run}-v` });
+    expect(op.error.detail).toMatch(new RegExp(`node ${pending.nodeId} is gone from its cloud`));
+    const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
+    expect(set.state).toBe('failed');
+    expect(set.members[0]).toMatchObject({ step: 'destroyed', nodeState: 'gone' });
+    expect(await nodesOf('a')).toEqual([]);
+    expect(await nodesOf('stuck')).toEqual([]);
   });
 
   it('a ready set whose member is destroyed at the cloud reads degraded, the member gone; DELETE destroys the rest', async () => {
