@@ -28,7 +28,8 @@ const builds = [
 for (const b of builds) {
   const nodeArgs = b.flags ? b.flags.split(/\s+/) : [];
   if (b.flags) b.name += ` ${b.flags}`;
-  b.service = await startService({ settings, entry: b.entry, nodeArgs });
+  // Each its own in-memory store: two builds must not share (or migrate) one SQLite file.
+  b.service = await startService({ settings: { ...settings, state: { path: ':memory:' } }, entry: b.entry, nodeArgs });
 }
 try {
   for (const b of builds) await load(`${b.service.url}${path}`, { connections: 64, seconds: 2, headers });
