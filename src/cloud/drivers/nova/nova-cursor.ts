@@ -16,8 +16,13 @@ export interface NovaCursor {
 /** Nova's sort for a walk: immutable keys, so positions never move (query repeated per key). */
 export const WALK_SORT = { sort_key: ['created_at', 'uuid'], sort_dir: ['desc', 'desc'] };
 
+/** The place of a server in the walk. */
+export function novaCursorOf(server: { id?: unknown; created?: unknown }): NovaCursor {
+  return { id: String(server.id), ...(typeof server.created === 'string' ? { at: server.created } : {}) };
+}
+
 export function encodeNovaCursor(server: { id?: unknown; created?: unknown }): string {
-  return JSON.stringify({ id: String(server.id), at: typeof server.created === 'string' ? server.created : undefined });
+  return JSON.stringify(novaCursorOf(server));
 }
 
 export function decodeNovaCursor(marker: string | undefined): NovaCursor | undefined {

@@ -32,6 +32,7 @@ import {
   encodeNovaCursor,
   isAfter,
   isMarkerNotFound,
+  novaCursorOf,
   walkKeptLosingPlace,
   WALK_SORT,
 } from './nova-cursor';
@@ -272,9 +273,13 @@ export abstract class NovaDriver extends PkgcloudDriver {
     const cursor = decodeNovaCursor(page.marker);
     const nodes: CloudNode[] = [];
     const seen = new Set<string>();
+    // The place of the last node handed out (at first the cursor's): only what comes after it is taken,
+    // so a node Nova lists out of its place (after a restart, or in a racy page) never moves the walk back.
+    let position = cursor;
     let last: unknown;
     let marker = cursor?.id;
     let restarts = 0;
+    let confirming = false;
     const name = novaNameQuery(page.filter); // a hint: the service checks every node (see PageRequest)
     for (let round = 0; round < MAX_PAGES; round++) {
       const want = page.limit - nodes.length;
@@ -285,7 +290,7 @@ export abstract class NovaDriver extends PkgcloudDriver {
       } catch (error) {
         if (!marker || !isMarkerNotFound(error)) throw error;
         // A bare uuid (a cursor issued before cursors carried created_at) has no place to resume from.
-        if (!cursor?.at) {
+        if (!position?.at) {
           throw new CloudError(
             'cursor_expired',
             'list nodes: the node this cursor ended at is gone and the cursor carries no position to resume from',
@@ -300,14 +305,26 @@ export abstract class NovaDriver extends PkgcloudDriver {
       const servers: any[] = Array.isArray(body.servers) ? body.servers : [];
       for (const server of servers) {
         const id = String(server?.id);
-        if (seen.has(id) || !isAfter(server, cursor)) continue;
+        if (seen.has(id) || !isAfter(server, position)) continue;
         if (nodes.length === page.limit) return { items: nodes, next: encodeNovaCursor(last as object) };
         seen.add(id);
         nodes.push(this.toNode(server));
         last = server;
+        position = novaCursorOf(server);
       }
       const next = nextMarker(body.servers_links);
-      if (!servers.length || !next) break;
+      if (!servers.length) break;
+      if (!next) {
+        // Nova links a next page only after a full one, and a page can come back short while more
+        // follow: a server being scheduled is listed from its build request and from its cell, and
+        // Nova drops the duplicate after counting it. So a short page holding a building server is
+        // confirmed by asking once more after its last server; only then does the walk end.
+        if (confirming || !servers.some((s) => s?.status === 'BUILD')) break;
+        confirming = true;
+        marker = String(servers[servers.length - 1]?.id);
+        continue;
+      }
+      confirming = false;
       marker = next;
     }
     return { items: nodes };

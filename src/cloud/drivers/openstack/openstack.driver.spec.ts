@@ -390,6 +390,32 @@ describe('OpenstackDriver (fixture Keystone + Nova)', () => {
       expect([exact.items.length, exact.next]).toEqual([10, undefined]);
     });
 
+    it('does not end the walk at a short page holding a building server (Nova counted it twice: build request and cell)', async () => {
+      live = live.map((s) => (['s-12', 's-11'].includes(s.id) ? { ...s, status: 'BUILD' } : s));
+      // The first page as Nova sends it while s-12 is being scheduled: 3 asked, s-12 counted from its
+      // build request and its cell, the duplicate dropped: two servers and no next link.
+      fx.on({
+        method: 'GET',
+        path: '/v2.1/servers/detail',
+        when: (req) => !req.query.get('marker'),
+        times: 1,
+        body: { servers: [live[11], live[10]] },
+      });
+      const seen: string[] = [];
+      let next: string | undefined;
+      do {
+        const page = await driver.listNodes({ limit: 2, marker: next });
+        seen.push(...ids(page));
+        next = page.next;
+      } while (next);
+      expect(seen).toEqual(newest(12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1));
+      // Only the short page with building servers was confirmed, once: the walk's true end was not.
+      const markers = fx.received('GET', '/v2.1/servers/detail').map((r) => r.query.get('marker'));
+      expect(markers[1]).toBe('s-11');
+      expect(markers).not.toContain('s-01');
+      fx.assertClean();
+    });
+
     it('keeps a server Nova repeats across pages once', async () => {
       fx.on({
         method: 'GET',
