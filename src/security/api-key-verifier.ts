@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyScope, AuthSettings } from '../config/settings.schema';
 
 export interface Caller {
@@ -33,8 +33,9 @@ export class ApiKeyVerifier {
   }
 }
 
+/** SHA-256 in one call (Node's one-shot hash: no Hash object per request, same digest). */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
