@@ -6,6 +6,7 @@ export function keyMalformed(reason: string): ProblemException {
   return new ProblemException(400, reason, {
     type: problemType('idempotency-key-malformed'),
     title: 'Malformed Idempotency-Key',
+    errors: [{ field: 'Idempotency-Key', message: reason }],
   });
 }
 

@@ -31,7 +31,7 @@ export function IdempotentWrite(kind?: OperationKind) {
       required: false,
       description:
         'Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` ' +
-        '(a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) ' +
+        '(in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) ' +
         'within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; ' +
         'with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. ' +
         'For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another.',

@@ -117,17 +117,35 @@ describe(`Idempotency-Key (dummy cloud, ${store.label})`, () => {
     ['unterminated', '"abc'],
     ['a list', '"a", "b"'],
     ['spaces', 'two words'],
-  ])('answers a malformed key (%s) with 400 and creates nothing', async (_label, value) => {
-    const name = `idem-${run}-bad-${_label.replace(/ /g, '-')}`;
-    expectProblem(await post('/nodes', { name, image: 'img-debian-12', size: 'small' }, value), 400, /Idempotency-Key/);
+    // The draft makes the key a Structured Field String: other structured types are not keys.
+    ['a token (bare key starting with a letter)', 'f47ac10b-58cc-4372-a567-0e02b2c3d479'],
+    ['a bare key starting with a digit', '8e03978e-40d5-43e8-bc93-6894a57f9324'],
+    ['an integer', '12345'],
+    ['a decimal', '1.5'],
+    ['a byte sequence', ':a2V5:'],
+    ['a boolean', '?1'],
+    ['a token list', 'a, b'],
+    ['an inner list', '("a" "b")'],
+  ])('answers a malformed key (%s) with 400 naming the header, and creates nothing', async (label, value) => {
+    const name = `idem-${run}-bad-${label.replace(/\W+/g, '-')}`;
+    const problem = expectProblem(
+      await post('/nodes', { name, image: 'img-debian-12', size: 'small' }, value),
+      400,
+      /Idempotency-Key/,
+    );
+    expect(problem.type).toBe('urn:cloud-orchestrator:problem:idempotency-key-malformed');
+    expect(problem.errors).toEqual([{ field: 'Idempotency-Key', message: problem.detail }]);
     expect(await nodesNamed(name)).toHaveLength(0);
   });
 
-  it('accepts a bare (unquoted) key as clients commonly send it', async () => {
+  it('accepts the same key quoted, and names what a bare one parsed as', async () => {
     const k = randomUUID();
-    const body = { name: `idem-${run}-bare`, image: 'img-debian-12', size: 'small' };
-    expect((await post('/nodes', body, k)).status).toBe(202);
-    expect((await post('/nodes', body, k)).headers.get('idempotent-replayed')).toBe('true');
+    const body = { name: `idem-${run}-quoted`, image: 'img-debian-12', size: 'small' };
+    expect(expectProblem(await post('/nodes', body, `f${k.slice(1)}`), 400).detail).toMatch(/got a token/);
+    expect(expectProblem(await post('/nodes', body, '42'), 400).detail).toMatch(/got an integer/);
+    expect(await nodesNamed(body.name)).toHaveLength(0);
+    expect((await post('/nodes', body, `"${k}"`)).status).toBe(202);
+    expect((await post('/nodes', body, `"${k}"`)).headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('frees a key whose request was refused before reaching the cloud (4xx), so it can be used with a fixed body', async () => {

@@ -169,7 +169,7 @@ describe('node sets (dummy clouds)', () => {
   });
 
   it('the same Idempotency-Key replays the first answer and creates the set once', async () => {
-    const key = randomUUID();
+    const key = `"${randomUUID()}"`;
     const body = { name: 'idem', nodes: [member('c', 'idem', { count: 2 })] };
     const first = await api('POST', '/node-sets', body, { 'idempotency-key': key });
     const second = await api('POST', '/node-sets', body, { 'idempotency-key': key });
@@ -249,7 +249,7 @@ describe('node sets (dummy clouds)', () => {
         'POST',
         '/node-sets?dryRun=true',
         { name: 'k', nodes: [member('a', 'k')] },
-        { 'idempotency-key': randomUUID() },
+        { 'idempotency-key': `"${randomUUID()}"` },
       ),
       400,
       /dryRun/,

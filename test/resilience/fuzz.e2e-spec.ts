@@ -18,6 +18,7 @@ interface Sent {
   path: string;
   contentType?: string;
   body?: string;
+  idempotencyKey?: string;
 }
 
 const segment = fc.oneof(
@@ -115,6 +116,14 @@ const sent: fc.Arbitrary<Sent> = fc.record({
     { nil: undefined },
   ),
   body: fc.option(body, { nil: undefined }),
+  // Structured Field types other than a String (token, integer, byte sequence, list), and some strings.
+  idempotencyKey: fc.option(
+    fc.oneof(
+      fc.constantFrom('abc-123', '8e03978e-40d5', '42', '1.5', ':a2V5:', '?1', 'a, b', '("a")', '""', '"k";p=1'),
+      fc.string({ maxLength: 20 }).map((k) => `"${k.replace(/["\\]/g, '')}"`),
+    ),
+    { nil: undefined },
+  ),
 });
 
 function send(base: string, req: Sent): Promise<{ status: number; type: string; text: string; requestId: string }> {
@@ -122,6 +131,7 @@ function send(base: string, req: Sent): Promise<{ status: number; type: string; 
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
     if (req.contentType) headers['content-type'] = req.contentType;
+    if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
     const r = request({ host: url.hostname, port: url.port, method: req.method, path: req.path, headers }, (res) => {
       let text = '';

@@ -1446,7 +1446,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1775,7 +1775,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -1938,7 +1938,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2110,7 +2110,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2282,7 +2282,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3137,7 +3137,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3822,7 +3822,7 @@ export interface operations {
                 dryRun?: boolean;
             };
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4138,7 +4138,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (a bare value is accepted too), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
+                /** @description Makes retries safe (IETF httpapi Idempotency-Key draft): a Structured Field string such as `"8e03978e-40d5-43e8-bc93-6894a57f9324"` (in double quotes: a bare token, integer, byte sequence or list is a 400), 1-255 characters, unique per request. The same key with the same request (caller, method, path, body) within idempotency.ttlSeconds (default 86400) replays the first answer with `Idempotent-Replayed: true` and does nothing again; with a different request it is a 422 problem; while the first is still running, a 409 problem with Retry-After. For createNode the key also marks the node in the cloud, so a retry after a crash or timeout finds it instead of creating another. */
                 "Idempotency-Key"?: string;
             };
             path: {
