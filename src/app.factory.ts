@@ -30,6 +30,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { registerAuth } from './security/auth.hook';
 import { registerSecurityHeaders, securityHeaders } from './security/security-headers';
 import { registerRateLimit } from './api/rate-limit/rate-limit';
+import { trackUnusedConnections } from './api/unused-connections';
 
 export interface CreateAppOptions {
   /** Settings as an object (tests, embedding); otherwise read from config/ and the environment. */
@@ -76,6 +77,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const metrics = app.get(MetricsService);
   const readiness = app.get(ReadinessService);
   probes.attach(fastify, { readiness, store: app.get(StoreHealthService) });
+  // Idle sockets are closed by forceCloseConnections; these, which Node counts as busy, here.
+  const closeUnused = trackUnusedConnections(fastify.server);
+  fastify.addHook('preClose', (done) => {
+    closeUnused();
+    done();
+  });
   // First, so every later hook (and a refusal by one) runs inside the request's span.
   const tracer = app.get(TracingService).tracer;
   if (tracer) registerRequestTracing(fastify, tracer);

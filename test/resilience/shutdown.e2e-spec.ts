@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,7 +91,10 @@ describe('shutdown under load (the real process)', () => {
   it('requests that arrive after close has started get an answer (a success or a problem) or a clean connection close, never a bare 503', async () => {
     const t = await startApp({
       rateLimit: { enabled: false },
-      clouds: { default: { engine: 'dummy', default: true, extraParams: { nodes: 2, latencyMs: 20 } } },
+      clouds: {
+        default: { engine: 'dummy', default: true, extraParams: { nodes: 2, latencyMs: 20 } },
+        slow: { engine: 'dummy', extraParams: { nodes: 1, latencyMs: 800 } },
+      },
     });
     let closing = false;
     let closed = false;
@@ -106,9 +110,13 @@ describe('shutdown under load (the real process)', () => {
       agent.destroy();
     });
     await sleep(300);
+    // One slow request in flight keeps the close open long enough for the workers to meet it.
+    const slow = get(t.url, '/api/v1/clouds/slow/sizes', new Agent({ keepAlive: true }));
+    await sleep(100);
     closing = true;
     const closingDone = t.close().then(() => (closed = true));
     await Promise.all([...workers, closingDone]);
+    expect((await slow).status).toBe(200);
 
     const afterClose = results.filter((r) => r.afterClose);
     const bare = results.filter(
@@ -126,5 +134,37 @@ describe('shutdown under load (the real process)', () => {
     expect(bare).toEqual([]);
     expect(unclean).toEqual([]);
     expect(results.filter((r) => r.status === 503)).toEqual([]);
+  }, 30_000);
+
+  it('connections that never sent a request do not hold the close (one opened ahead of use, the one fetch opens after an aborted request), while a request in flight still gets its answer', async () => {
+    const t = await startApp({
+      rateLimit: { enabled: false },
+      clouds: { default: { engine: 'dummy', default: true, extraParams: { nodes: 2, latencyMs: 1_500 } } },
+    });
+    const { port } = new URL(t.url);
+    const preconnected = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => preconnected.once('connect', resolve));
+    const preconnectedClosed = new Promise((resolve) => preconnected.once('close', resolve));
+    preconnected.on('error', () => undefined);
+    // A caller that gives up: fetch (undici) tears its socket down and opens a fresh one in its place.
+    const caller = new AbortController();
+    const leaving = fetch(`${t.url}/api/v1/clouds/default/sizes`, { signal: caller.signal }).catch(() => undefined);
+    await sleep(200);
+    caller.abort();
+    await leaving;
+    const inFlight = get(t.url, '/api/v1/clouds/default/sizes', new Agent({ keepAlive: true }));
+    await sleep(200);
+    const started = performance.now();
+    const closing = t.close();
+    const closedInTime = await Promise.race([closing.then(() => true), sleep(10_000).then(() => false)]);
+    const closeMs = performance.now() - started;
+    // Without the fix the close waits as long as such a connection stays open (the server stops
+    // expiring them once it closes): let the suite end either way.
+    if (!closedInTime) preconnected.destroy();
+    await closing;
+    process.stdout.write(`close with unused connections open: ${Math.round(closeMs)} ms\n`);
+    expect((await inFlight).status).toBe(200);
+    await preconnectedClosed;
+    expect(closedInTime).toBe(true);
   }, 30_000);
 });
