@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/app.factory';
 import { ConfigError } from '../../src/config/config-error';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
-import type { RecordedRequest } from '../support/fixture-server';
+import type { Exchange, RecordedRequest } from '../support/fixture-server';
 import { FIXTURES_DIR, FixtureServer } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
 
@@ -237,21 +237,7 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       const template = JSON.parse(readFileSync(join(FIXTURES_DIR, 'digitalocean/droplet.json'), 'utf8')).droplet;
       // A live listing, paged the way DigitalOcean pages it (by number), that changes between requests.
       let live = Array.from({ length: 10 }, (_, i) => ({ ...template, id: 5_000_000 + i, name: `d-${i}` }));
-      fixture.on({
-        method: 'GET',
-        path: '/v2/droplets',
-        body: (r: RecordedRequest) => {
-          const n = Number(r.query.get('page'));
-          const per = Number(r.query.get('per_page'));
-          const last = Math.ceil(live.length / per);
-          const link = (p: number) => `https://api.digitalocean.com/v2/droplets?page=${p}&per_page=${per}`;
-          return {
-            droplets: live.slice((n - 1) * per, n * per),
-            links: { pages: n < last ? { next: link(n + 1), last: link(last) } : {} },
-            meta: { total: live.length },
-          };
-        },
-      });
+      fixture.on(livePages(() => live));
       const longLived = live.map((d) => String(d.id));
       const seen: string[] = [];
       let res = await api('GET', '/nodes?limit=3');
@@ -266,6 +252,46 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
       }
       for (const id of longLived.filter((id) => !gone.includes(id))) expect(seen.filter((s) => s === id)).toEqual([id]);
       expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    describe('when the droplets a cursor ended between move or vanish', () => {
+      let template: any;
+      let live: any[];
+      beforeEach(() => {
+        template = JSON.parse(readFileSync(join(FIXTURES_DIR, 'digitalocean/droplet.json'), 'utf8')).droplet;
+        live = Array.from({ length: 10 }, (_, i) => ({ ...template, id: 6_000_000 + i, name: `d-${i}` }));
+        fixture.on(livePages(() => live));
+      });
+      const next = (cursor: string, limit: number) =>
+        api('GET', `/nodes?limit=${limit}&cursor=${encodeURIComponent(cursor)}`);
+
+      it('finds them again pages back after many deletions before the cursor: nothing lost', async () => {
+        const seen: string[] = [];
+        let res = await api('GET', '/nodes?limit=2');
+        seen.push(...res.body.items.map((n: any) => n.id));
+        for (let i = 0; i < 2; i++) {
+          res = await next(res.body.nextCursor, 2);
+          seen.push(...res.body.items.map((n: any) => n.id));
+        }
+        expect(seen).toEqual(['6000000', '6000001', '6000002', '6000003', '6000004', '6000005']);
+        // Everything before the cursor's droplets is deleted: they move two DigitalOcean pages back.
+        live = live.slice(5);
+        while (res.body.nextCursor) {
+          res = await next(res.body.nextCursor, 2);
+          expect(res.status).toBe(200);
+          seen.push(...res.body.items.map((n: any) => n.id));
+        }
+        expect(seen.slice(6)).toEqual(['6000006', '6000007', '6000008', '6000009']);
+      });
+
+      it('answers 410 cursor-expired, not a guess by offset, when both are deleted', async () => {
+        const first = await api('GET', '/nodes?limit=3');
+        expect(first.body.items.map((n: any) => n.id)).toEqual(['6000000', '6000001', '6000002']);
+        live = live.filter((d) => ![6_000_002, 6_000_003].includes(d.id));
+        const problem = expectProblem(await next(first.body.nextCursor, 3), 410, /both gone.*Restart the listing/);
+        expect(problem).toMatchObject({ type: 'urn:cloud-orchestrator:problem:cursor-expired', cloud: 'do' });
+        expect(problem.errors).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+      });
     });
 
     it('gets one droplet, and refuses ids that cannot be droplet ids without asking', async () => {
@@ -687,3 +713,23 @@ describe('digitalocean configuration', () => {
     expect((twice as Error).message).not.toContain(TOKEN);
   });
 });
+
+/** A live droplet listing, paged the way DigitalOcean pages it (by number), read afresh at every request. */
+function livePages(live: () => any[]): Exchange {
+  return {
+    method: 'GET',
+    path: '/v2/droplets',
+    body: (r: RecordedRequest) => {
+      const droplets = live();
+      const n = Number(r.query.get('page'));
+      const per = Number(r.query.get('per_page'));
+      const last = Math.ceil(droplets.length / per);
+      const link = (p: number) => `https://api.digitalocean.com/v2/droplets?page=${p}&per_page=${per}`;
+      return {
+        droplets: droplets.slice((n - 1) * per, n * per),
+        links: { pages: n < last ? { next: link(n + 1), last: link(last) } : {} },
+        meta: { total: droplets.length },
+      };
+    },
+  };
+}

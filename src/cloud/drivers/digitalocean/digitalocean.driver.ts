@@ -28,6 +28,8 @@ export interface DigitalOceanOptions {
 const PER_PAGE_MAX = 200;
 /** Guard against a provider whose `next` link never ends (200 × 100 = 20,000 items). */
 const MAX_PAGES = 100;
+/** Pages read backwards, at most, to find a cursor's droplets again after deletions moved them. */
+const LOOK_BACK_PAGES = 10;
 
 const ACTION_TYPES: Record<NodeAction, string> = { reboot: 'reboot', start: 'power_on', stop: 'power_off' };
 
@@ -86,8 +88,8 @@ export class DigitalOceanDriver extends PkgcloudDriver {
    * marker holds the offset of the next droplet plus two anchors: the id of the last droplet handed
    * out and of the one after it. Droplets deleted or created between two requests shift offsets, so
    * the listing resumes at the next droplet, else after the last one, looked up in the page the
-   * offset names and, failing that, in the page before it (deletions only move droplets towards the
-   * start); only when both anchors are gone does the bare offset decide.
+   * offset names and, failing that, in the pages before it (deletions only move droplets towards the
+   * start); when both are gone the cursor is `cursor_expired`. A bare offset (older cursors) decides alone.
    */
   override async listNodes(page: PageRequest): Promise<Page<CloudNode>> {
     const operation = 'list nodes';
@@ -104,11 +106,23 @@ export class DigitalOceanDriver extends PkgcloudDriver {
     let skip = marker.offset % perPage;
     const anchored = anchorIndex(listOf(operation, body.droplets), marker);
     if (anchored >= 0) skip = anchored;
-    else if ((marker.lastId || marker.nextId) && Number(query.page) > 1) {
-      const before = queryFor(Number(query.page) - 1);
-      const earlier = await fetch(before);
-      const found = anchorIndex(listOf(operation, earlier.droplets), marker);
-      if (found >= 0) [query, body, skip] = [before, earlier, found];
+    else if (marker.lastId || marker.nextId) {
+      // Deletions only move droplets towards the start: look back page by page (bounded) for them.
+      let found = -1;
+      for (let n = Number(query.page) - 1; n >= 1 && found < 0 && Number(query.page) - n <= LOOK_BACK_PAGES; n--) {
+        const before = queryFor(n);
+        const earlier = await fetch(before);
+        found = anchorIndex(listOf(operation, earlier.droplets), marker);
+        if (found >= 0) [query, body, skip] = [before, earlier, found];
+      }
+      // Both droplets around the cursor are gone: an offset would only guess (skipping or repeating
+      // droplets without a word), so the caller is told to start again.
+      if (found < 0) {
+        throw new CloudError(
+          'cursor_expired',
+          `${operation}: the droplets this cursor ended between are both gone, so its place in the list is unknown`,
+        );
+      }
     }
     const first = (Number(query.page) - 1) * perPage + skip;
     const items: CloudNode[] = [];
