@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { context, propagation, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -95,6 +95,12 @@ function installGlobals(): void {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
 
+/**
+ * Loaded only when an endpoint is set: the OTLP exporter pulls the OTLP transformer and the metrics
+ * and logs SDKs (about 90 modules) that a process without an endpoint would keep in memory unused.
+ */
 function otlpExporter(settings: Settings['tracing']): SpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load, on first use
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
   return new OTLPTraceExporter({ url: settings.otlpEndpoint, headers: settings.otlpHeaders });
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, Transaction } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Pool, types } from 'pg';
+import type * as Pg from 'pg';
 import { migrationProvider } from './migrations';
 import { NODE_OPERATION_KINDS } from './state-store';
 import type {
@@ -51,10 +51,12 @@ interface Schema {
 
 /** Epoch-millisecond columns are bigint; node-postgres returns those as strings unless told otherwise. */
 const INT8_OID = 20;
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
-};
+function pgTypes(types: typeof Pg.types) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (v: string) => Number(v) : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+  };
+}
 
 export interface StoreOptions {
   path: string;
@@ -75,12 +77,16 @@ export class KyselyStateStore implements StateStore {
     if (options.url) {
       this.dialect = 'postgres';
       const timeout = options.timeoutMs ?? 5_000;
+      // node-postgres loads only when PostgreSQL is configured: the embedded SQLite default never
+      // needs it, and every module loaded at boot stays in memory (its source and bytecode).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load, on first use
+      const { Pool, types } = require('pg') as typeof Pg;
       const pool = new Pool({
         connectionString: options.url,
         max: 10,
         connectionTimeoutMillis: timeout,
         query_timeout: timeout,
-        types: pgTypes,
+        types: pgTypes(types),
       });
       // A client that loses its server emits 'error' (on the pool while idle, on the client while in use);
       // unheard, that event would crash the process. The failed query itself rejects and is handled.

@@ -1,5 +1,10 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import * as sshpk from 'sshpk';
+import type * as Sshpk from 'sshpk';
+
+/** sshpk (with its crypto dependencies) loads at the first key parsed, not at boot: most processes never import a key. */
+let sshpkModule: typeof Sshpk | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load, on first use
+const sshpk = (): typeof Sshpk => (sshpkModule ??= require('sshpk') as typeof Sshpk);
 
 /** RSA moduli outside this range (bits) are refused: shorter is breakable, longer is a denial-of-service lever. */
 export const RSA_BITS = { min: 2048, max: 16384 } as const;
@@ -56,9 +61,9 @@ export function parsePublicKey(text: string): ParsedPublicKey | null {
 
 function validPlainKey(type: string, blob: Buffer): boolean {
   const expected = PLAIN_TYPES[type];
-  let key: sshpk.Key;
+  let key: Sshpk.Key;
   try {
-    key = sshpk.parseKey(`${type} ${blob.toString('base64')}`, 'ssh');
+    key = sshpk().parseKey(`${type} ${blob.toString('base64')}`, 'ssh');
   } catch {
     return false;
   }
