@@ -37,3 +37,12 @@ export function runForCaller<T>(signal: AbortSignal, work: () => T): T {
 export function currentCallerSignal(): AbortSignal | undefined {
   return callers.getStore();
 }
+
+/**
+ * Runs `work` on behalf of no caller: work that several callers share (a single-flight read) or that
+ * outlives the request that started it (a background pass scheduled from a handler) must not stop
+ * because that one request's client went away. Its cloud calls keep their own deadlines.
+ */
+export function runDetached<T>(work: () => T): T {
+  return callers.exit(work);
+}

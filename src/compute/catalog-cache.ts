@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { runDetached } from '../cloud/call-scope';
 import type { Settings } from '../config/settings.schema';
 
 /** The catalogue lists a cloud serves: they change rarely and cost a cloud call (or several pages). */
@@ -41,7 +42,8 @@ export class CatalogCache {
     if (pending) return pending as Promise<CatalogEntry<T>>;
 
     const generation = this.generation(kind);
-    const attempt: Promise<CatalogEntry<T>> = load()
+    // Detached: the callers that join this load must not lose it when the one who started it leaves.
+    const attempt: Promise<CatalogEntry<T>> = runDetached(load)
       .then((items) => {
         const entry = { items, version: versionOf(items), expiresAt: this.now() + this.ttlMs };
         if (this.ttlMs > 0 && this.generation(kind) === generation) this.entries.set(kind, entry);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { runDetached } from '../cloud/call-scope';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
 import { MemberSighting, nodeSetView, NodeSetView } from './node-set-view';
@@ -68,8 +69,8 @@ export class MemberObserver {
   private read(cloud: string): Promise<CloudRead> {
     let read = this.reads.get(cloud);
     if (!read) {
-      read = this.compute
-        .allNodesOfCloud(cloud)
+      // Detached: concurrent reads share this listing, so no one caller leaving may cancel it.
+      read = runDetached(() => this.compute.allNodesOfCloud(cloud))
         .then(
           (nodes): CloudRead => ({ nodes: new Map(nodes.map((n) => [n.id, n])) }),
           (error: unknown): CloudRead => ({ error: reason(cloud, error) }),

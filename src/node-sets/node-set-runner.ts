@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigService } from '@nestjs/config';
 import { bulkhead, BulkheadPolicy } from 'cockatiel';
 import { problemType, type Problem } from '../api/problem/problem';
+import { runDetached } from '../cloud/call-scope';
 import { CloudError, type CloudErrorKind } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
 import { DEFAULT_MAX_CONCURRENT_CREATES, NodeSetsSettings, Settings } from '../config/settings.schema';
@@ -103,11 +104,14 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick()
-        .catch((error: unknown) => this.logger.warn(`node set pass failed: ${(error as Error).message}`))
-        .finally(() => this.schedule(this.settings.pollIntervalMs));
-    }, delayMs);
+    // Detached: a pass woken from a request handler must not run under that request's signal.
+    this.timer = runDetached(() =>
+      setTimeout(() => {
+        this.ticking = this.tick()
+          .catch((error: unknown) => this.logger.warn(`node set pass failed: ${(error as Error).message}`))
+          .finally(() => this.schedule(this.settings.pollIntervalMs));
+      }, delayMs),
+    );
     this.timer.unref();
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { runDetached } from '../cloud/call-scope';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
 import type { OperationsSettings, Settings } from '../config/settings.schema';
@@ -65,11 +66,14 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((error: unknown) => this.logger.warn(`watcher pass failed: ${(error as Error).message}`))
-        .finally(() => this.schedule(this.settings.pollIntervalMs));
-    }, delayMs);
+    // Detached: a pass is nobody's request and must never run under a request's signal.
+    this.timer = runDetached(() =>
+      setTimeout(() => {
+        this.running = this.tick()
+          .catch((error: unknown) => this.logger.warn(`watcher pass failed: ${(error as Error).message}`))
+          .finally(() => this.schedule(this.settings.pollIntervalMs));
+      }, delayMs),
+    );
     this.timer.unref();
   }
 

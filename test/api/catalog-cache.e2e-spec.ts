@@ -56,6 +56,23 @@ describe('catalogue cache (images, sizes, locations, key pairs)', () => {
     expect(upstream('GET', '/v2/sizes')).toBe(1);
   });
 
+  it('a caller who leaves does not cancel the read the others are waiting on', async () => {
+    // The first caller starts the shared load, then its client goes away: the joined callers must
+    // still get the answer (the load runs for no caller in particular, under its own deadline).
+    cloud.on({ method: 'GET', path: '/v2/sizes', file: 'digitalocean/sizes.json', delayMs: 400 });
+    const leaving = new AbortController();
+    const first = fetch(`${t.url}/api/v1/clouds/uncached/sizes`, { signal: leaving.signal }).catch((e: Error) => e);
+    await waitFor(async () => upstream('GET', '/v2/sizes') >= 1);
+    const others = Promise.all(Array.from({ length: 5 }, () => api('GET', '/uncached/sizes')));
+    await new Promise((r) => setTimeout(r, 100)); // the others have joined the load in flight
+    leaving.abort();
+    expect(await first).toHaveProperty('name', 'AbortError');
+    const answers = await others;
+    expect(answers.map((a) => a.status)).toEqual(Array(5).fill(200));
+    expect(answers[0].body.items.length).toBeGreaterThan(1);
+    expect(upstream('GET', '/v2/sizes')).toBe(1);
+  });
+
   it('coalesces concurrent reads even with caching off (catalogTtlMs: 0), and asks again afterwards', async () => {
     cloud.on({ method: 'GET', path: '/v2/sizes', file: 'digitalocean/sizes.json', delayMs: 200 });
     const answers = await Promise.all(Array.from({ length: 20 }, () => api('GET', '/uncached/sizes')));
