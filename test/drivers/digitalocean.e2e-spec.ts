@@ -284,6 +284,26 @@ describe('digitalocean driver (recorded DigitalOcean API v2)', () => {
         expect(seen.slice(6)).toEqual(['6000006', '6000007', '6000008', '6000009']);
       });
 
+      it('answers the all-clouds listing 410 too, instead of reporting the cloud as failed and skipping its rest', async () => {
+        const dummies = (await call(t.url, 'GET', '/api/v1/clouds/default/nodes')).body.items.length;
+        const first = await call(t.url, 'GET', `/api/v1/nodes?limit=${dummies + 3}`);
+        expect(first.body.items.filter((n: any) => n.cloud === 'do').map((n: any) => n.id)).toEqual([
+          '6000000',
+          '6000001',
+          '6000002',
+        ]);
+        live = live.filter((d) => ![6_000_002, 6_000_003].includes(d.id));
+        const res = await call(
+          t.url,
+          'GET',
+          `/api/v1/nodes?limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+        );
+        expect(expectProblem(res, 410, /both gone/)).toMatchObject({
+          type: 'urn:cloud-orchestrator:problem:cursor-expired',
+          cloud: 'do',
+        });
+      });
+
       it('answers 410 cursor-expired, not a guess by offset, when both are deleted', async () => {
         const first = await api('GET', '/nodes?limit=3');
         expect(first.body.items.map((n: any) => n.id)).toEqual(['6000000', '6000001', '6000002']);
