@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { registerCallerSignal } from './api/caller-signal.hook';
-import { problemFrameworkOptions, registerJsonDepthLimit } from './api/framework-errors';
+import { problemFrameworkOptions, registerJsonBodyLimits } from './api/framework-errors';
 import { registerJsonOnly } from './api/json-only.hook';
 import { RememberingValidationPipe } from './api/remembering-validation.pipe';
 import { NoUnknownQueryGuard } from './api/no-unknown-query.guard';
@@ -105,7 +105,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerQueryRefusals(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
-  registerJsonDepthLimit(fastify);
+  registerJsonBodyLimits(fastify);
   registerCallerSignal(fastify);
   await registerRateLimit(app, settings.rateLimit);
   registerSecurityHeaders(fastify, securityHeaders(settings.http.tlsTerminated));

@@ -27,6 +27,10 @@ export const MAX_JSON_DEPTH = 32;
 export const problemFrameworkOptions = {
   routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
   return503OnClosing: false,
+  // The parser keeps a "__proto__" key as a plain own property (JSON.parse's behaviour) instead of
+  // failing with a message that names no field; registerJsonBodyLimits then refuses it, naming the
+  // field, before anything else sees the body. "constructor.prototype" stays refused by the parser.
+  onProtoPoisoning: 'ignore' as const,
   frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, error),
   clientErrorHandler: clientProblem,
 };
@@ -54,33 +58,67 @@ function clientProblem(error: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /**
- * Refuses JSON bodies nested deeper than MAX_JSON_DEPTH with a 400 problem, before validation: the
- * DTO layer (class-transformer) walks bodies recursively and a deep one overflows the stack. The
- * walk here is iterative, so it cannot overflow itself.
+ * Refuses, with a 400 problem and before validation:
+ * - JSON bodies nested deeper than MAX_JSON_DEPTH: the DTO layer (class-transformer) walks bodies
+ *   recursively and a deep one overflows the stack;
+ * - any "__proto__" key, naming the field that holds it (e.g. `metadata`, `nodes[0].metadata`).
+ *   Metadata keys are otherwise the caller's data and kept whatever they are called (`constructor`,
+ *   `toString`...), as OpenStack and EC2 keep them; "__proto__" alone is refused, loudly, because it
+ *   is the one name JavaScript gives a meaning on assignment: class-transformer skips it, and any
+ *   `obj[key] = value` on the way (ours, a library's, a client's) would re-prototype the object
+ *   instead of storing the key. Refusing it here means no later code can be tricked by it.
+ * The walk is iterative, so it cannot overflow itself; it is registered as the first preValidation hook.
  */
-export function registerJsonDepthLimit(fastify: FastifyInstance): void {
+export function registerJsonBodyLimits(fastify: FastifyInstance): void {
   fastify.addHook('preValidation', async (request, reply) => {
     if (request.body === null || typeof request.body !== 'object') return;
-    if (depthWithin(request.body, MAX_JSON_DEPTH)) return;
-    sendProblem(
-      reply,
-      request,
-      new ProblemException(400, `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`),
-    );
+    const found = inspectBody(request.body, MAX_JSON_DEPTH);
+    if (!found) return;
+    let problem: ProblemException;
+    if (found.kind === 'deep') {
+      problem = new ProblemException(400, `the request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    } else {
+      const message =
+        found.kind === 'proto'
+          ? `${found.field}: "__proto__" cannot be used as a key`
+          : `unknown field "${found.field}"`;
+      problem = new ProblemException(400, message, { errors: [{ field: found.field, message }] });
+    }
+    sendProblem(reply, request, problem);
     return reply;
   });
 }
 
 /** True when no value in `root` lies deeper than `max` levels of objects and arrays. */
 export function depthWithin(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
+  return inspectBody(root, max)?.kind !== 'deep';
+}
+
+type BodyFault = { kind: 'deep' } | { kind: 'proto' | 'unknown'; field: string };
+
+/** Request fields whose keys are the caller's own (metadata maps), at any depth (`nodes[0].metadata`). */
+const FREE_FORM_MAPS = new Set(['metadata']);
+/**
+ * Names no request field has, which class-transformer skips without a word: outside a free-form map
+ * they are unknown fields, refused here as the validation pipe refuses any other.
+ */
+const PROTOTYPE_KEYS = new Set(['constructor', 'prototype']);
+
+function inspectBody(root: unknown, max: number): BodyFault | undefined {
+  const stack: Array<[unknown, number, string]> = [[root, 1, '']];
   while (stack.length) {
-    const [value, depth] = stack.pop()!;
+    const [value, depth, path] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return false;
-    for (const child of Object.values(value)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth > max) return { kind: 'deep' };
+    const array = Array.isArray(value);
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') return { kind: 'proto', field: path || key };
+      if (PROTOTYPE_KEYS.has(key) && !FREE_FORM_MAPS.has(path.slice(path.lastIndexOf('.') + 1)))
+        return { kind: 'unknown', field: path ? `${path}.${key}` : key };
+      const child = (value as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object')
+        stack.push([child, depth + 1, array ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
     }
   }
-  return true;
+  return undefined;
 }

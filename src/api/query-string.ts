@@ -28,7 +28,8 @@ type ParsedQuery = Record<string, unknown> & { [REFUSED]?: Refusal[] };
  */
 export function parseQueryString(query: string): Record<string, unknown> {
   const parsed: ParsedQuery = parse(query);
-  if (query.includes('%') || query.includes('__proto__')) refuseUnreadable(query, parsed);
+  if (query.includes('%') || query.includes('__proto__') || /(?:^|&)(?:constructor|prototype)(?:=|&|$)/.test(query))
+    refuseUnreadable(query, parsed);
   if (!query.includes('metadata')) return parsed;
   let metadata: Record<string, unknown> | undefined;
   for (const name of Object.keys(parsed)) {
@@ -54,6 +55,9 @@ function refuseUnreadable(query: string, parsed: ParsedQuery): void {
       refusals.push({ field: rawName, message: `query parameter name "${rawName}" is not valid percent-encoding` });
     } else if (decoded(rawValue) === undefined) {
       refusals.push({ field: name, message: `${name} is not valid percent-encoded UTF-8` });
+    } else if (name === 'constructor' || name === 'prototype') {
+      // No operation has such a parameter, and the DTO layer would skip it without a word.
+      refusals.push({ field: name, message: `unknown query parameter "${name}"` });
     } else if (name === '__proto__' || /^metadata(?:\.__proto__|\[__proto__\])$/.test(name)) {
       refusals.push({
         field: name.startsWith('metadata') ? 'metadata' : name,

@@ -1,4 +1,4 @@
-import { call, startApp, TestApp } from '../support/app';
+import { call, startApp, TestApp, waitFor } from '../support/app';
 import { opensshPublicKey } from '../support/keys';
 import { expectProblem } from '../support/problem';
 
@@ -107,6 +107,115 @@ describe('bad input (v1, dummy cloud)', () => {
     const member = { cloud: 'default', name: 'web', image: valid.image, size: valid.size, metadata: { [key]: 'x' } };
     expectProblem(await api('POST', '/node-sets', { name: 'marks', nodes: [member] }), 400, /reserved/);
     expect((await api('GET', '/clouds/default/nodes')).body.items.length).toBe(before);
+  });
+
+  describe("metadata keys named like Object.prototype members are the caller's data", () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'toLocaleString'];
+    const metadata = Object.fromEntries(names.map((n, i) => [n, `v${i}`]));
+    const prototypeKeys = () => Object.getOwnPropertyNames(Object.prototype).sort();
+    let node: any;
+
+    beforeAll(async () => {
+      const created = await api('POST', '/clouds/default/nodes', { ...valid, name: 'proto-keys', metadata });
+      expect(created.status).toBe(202);
+      node = created.body.node ?? created.body;
+    });
+
+    it('createNode keeps every one, in the answer and in the cloud', async () => {
+      const stored = (await api('GET', '/clouds/default/nodes?name=proto-keys')).body.items;
+      expect(stored.map((n: any) => n.metadata)).toEqual([metadata]);
+      expect(node.metadata ?? metadata).toEqual(metadata);
+    });
+
+    it.each(names)('filters on metadata.%s (and metadata[...]) instead of ignoring it', async (key) => {
+      const value = metadata[key];
+      for (const query of [`metadata.${key}=${value}`, `metadata[${key}]=${value}`]) {
+        const hit = (await api('GET', `/clouds/default/nodes?${query}`)).body.items;
+        expect({ query, names: hit.map((n: any) => n.name) }).toEqual({ query, names: ['proto-keys'] });
+      }
+      expect((await api('GET', `/clouds/default/nodes?metadata.${key}=other`)).body.items).toEqual([]);
+      expect((await api('GET', `/nodes?metadata.${key}=other`)).body.items).toEqual([]);
+    });
+
+    it('node-set members keep them too', async () => {
+      const member = { cloud: 'default', name: 'proto-member', image: valid.image, size: valid.size, metadata };
+      const set = await api('POST', '/node-sets', { name: 'proto-keys', nodes: [member] });
+      expect(set.status).toBe(202);
+      const created = await waitFor(async () => {
+        const items = (await api('GET', '/clouds/default/nodes?name=proto-member')).body.items;
+        return items.length === 1 && items[0];
+      });
+      expect(created.metadata).toEqual(expect.objectContaining(metadata));
+    });
+
+    it('where no metadata map is defined, such keys are unknown fields (400), never a 500 or silence', async () => {
+      const before = await count();
+      const cases: Array<[string, string, string | undefined, string]> = [
+        ['GET', '/node-sets?metadata.constructor=x', undefined, 'metadata'],
+        ['GET', '/clouds?constructor=x', undefined, 'constructor'],
+        ['GET', '/clouds/default/nodes?prototype=x', undefined, 'prototype'],
+        [
+          'POST',
+          '/clouds/default/key-pairs',
+          '{"name":"k2","publicKey":"x","metadata":{"constructor":"x"}}',
+          'metadata',
+        ],
+        [
+          'POST',
+          '/clouds/default/nodes',
+          `{"name":"n","image":"${valid.image}","size":"small","constructor":"x"}`,
+          'constructor',
+        ],
+        [
+          'POST',
+          '/clouds/default/nodes',
+          `{"name":"n","image":"${valid.image}","size":"small","prototype":{}}`,
+          'prototype',
+        ],
+        [
+          'POST',
+          '/clouds/default/nodes',
+          `{"name":"n","image":"${valid.image}","size":"small","networks":[{"constructor":"x"}]}`,
+          'networks[0].constructor',
+        ],
+        [
+          'POST',
+          '/clouds/default/nodes',
+          `{"name":"n","image":"${valid.image}","size":"small","metadata":{"a":{"constructor":"x"}}}`,
+          'metadata.a.constructor',
+        ],
+      ];
+      for (const [method, path, body, field] of cases) {
+        const problem = expectProblem(await api(method, path, body), 400);
+        expect({ path, body, fields: problem.errors.map((e: any) => e.field) }).toEqual({
+          path,
+          body,
+          fields: expect.arrayContaining([field]),
+        });
+      }
+      expect(await count()).toBe(before);
+    });
+
+    it('"__proto__" is a 400 naming metadata wherever a caller sends it, and pollutes nothing', async () => {
+      const before = await count();
+      const keys = prototypeKeys();
+      const body = `{"name":"p","image":"${valid.image}","size":"small","metadata":{"team":"a","__proto__":"x"}}`;
+      let problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 400, /__proto__/);
+      expect(problem.errors).toEqual([{ field: 'metadata', message: expect.stringContaining('__proto__') }]);
+      const setBody = `{"name":"s","nodes":[{"cloud":"default","name":"m","image":"${valid.image}","size":"small","metadata":{"__proto__":{"polluted":"yes"}}}]}`;
+      problem = expectProblem(await api('POST', '/node-sets', setBody), 400, /__proto__/);
+      expect(problem.errors).toEqual([{ field: 'nodes[0].metadata', message: expect.stringContaining('__proto__') }]);
+      problem = expectProblem(await api('POST', '/clouds/default/nodes', `{"__proto__":{"polluted":"yes"}}`), 400);
+      expect(problem.errors).toEqual([{ field: '__proto__', message: expect.stringContaining('__proto__') }]);
+      for (const query of ['metadata.__proto__=x', 'metadata[__proto__]=x']) {
+        problem = expectProblem(await api('GET', `/clouds/default/nodes?${query}`), 400, /__proto__/);
+        expect(problem.errors).toEqual([{ field: 'metadata', message: expect.stringContaining('__proto__') }]);
+      }
+      expect(expectProblem(await api('GET', '/clouds?__proto__=x'), 400).errors[0].field).toBe('__proto__');
+      expect(await count()).toBe(before);
+      expect(prototypeKeys()).toEqual(keys);
+      expect(({} as any).polluted).toBeUndefined();
+    });
   });
 
   it('caps userData at 64 KiB with a 400', async () => {

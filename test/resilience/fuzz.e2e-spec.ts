@@ -106,6 +106,23 @@ const body = fc.oneof(
   nearKey.map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
   fc.constantFrom('{"name": "x",', '', 'null', '{"__proto__": {"x": 1}}', '{"constructor": {"prototype": {}}}'),
+  fc
+    .tuple(
+      fc.constantFrom('', '"metadata":', '"networks":[', '"metadata":{"a":'),
+      fc.constantFrom(...PROTOTYPE_NAMES, 'prototype'),
+    )
+    .map(([at, key]) => {
+      const inner = `{"${key}":"v"}`;
+      const value =
+        at === '"networks":['
+          ? `${at}${inner}]`
+          : at === '"metadata":{"a":'
+            ? `${at}${inner}}`
+            : at
+              ? `${at}${inner}`
+              : inner.slice(1, -1);
+      return `{"name":"x","image":"img-debian-12","size":"small",${value}}`;
+    }),
 );
 
 const sent: fc.Arbitrary<Sent> = fc.record({

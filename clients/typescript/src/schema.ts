@@ -659,7 +659,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400).
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
              * @example {
              *       "team": "web"
              *     }
@@ -944,7 +944,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400).
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
              * @example {
              *       "team": "web"
              *     }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { SERVICE_METADATA_PREFIX } from '../../../cloud/driver/compute-driver';
-import { HasNoKeysStartingWith, IsStringMap } from './validators';
+import { HasNoKeysStartingWith, IsStringMap, KeepsEveryKey } from './validators';
 
 @ApiSchema({ name: 'CreateNodeRequest', description: 'What a new node is made from.' })
 export class CreateNodeDto {
@@ -50,10 +50,12 @@ export class CreateNodeDto {
     additionalProperties: { type: 'string', maxLength: 255 },
     description:
       'String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with ' +
-      '`orchestrator-` are reserved for the marks the service puts on its nodes (400).',
+      '`orchestrator-` are reserved for the marks the service puts on its nodes (400). Any other key is kept as ' +
+      'sent, `constructor` or `toString` included; `__proto__` alone is refused (400).',
     example: { team: 'web' },
   })
   @IsOptional()
+  @KeepsEveryKey()
   @IsStringMap({ maxEntries: 64, maxKeyLength: 255, maxValueLength: 255 })
   @HasNoKeysStartingWith(SERVICE_METADATA_PREFIX)
   metadata?: Record<string, string>;

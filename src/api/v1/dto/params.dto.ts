@@ -5,7 +5,7 @@ import { ArrayMaxSize, IsIn, IsOptional, IsString, Length, Matches } from 'class
 import { NODE_STATES } from '../../../cloud/driver/compute-driver';
 import type { NodeFilter, NodeState } from '../../../cloud/driver/compute-driver';
 import { CLOUD_NAME } from '../../../config/settings.schema';
-import { IntegerQueryParam, IsStringMap } from './validators';
+import { IntegerQueryParam, IsStringMap, KeepsEveryKey } from './validators';
 
 export class CloudParams {
   @ApiProperty({ description: 'Cloud name (see listClouds); `default` is the default cloud.', example: 'default' })
@@ -73,6 +73,7 @@ export class ListNodesQuery {
   // Documented by hand (ApiNodeFilters): a deepObject query parameter, which the DTO explorer cannot express.
   @ApiHideProperty()
   @IsOptional()
+  @KeepsEveryKey()
   @IsStringMap(
     { maxEntries: 16, maxKeyLength: 255, maxValueLength: 255 },
     { message: 'metadata filters are metadata.<key>=<value> (at most 16, each key and value at most 255 characters)' },

@@ -112,3 +112,25 @@ function IsIntegerWithin(minimum: number, maximum: number): PropertyDecorator {
 }
 
 const DECIMAL_DIGITS = /^[0-9]+$/;
+
+/**
+ * Hands a metadata map to the DTO as a prototype-free copy with every key the caller sent. Without
+ * it class-transformer rebuilds the map as a plain object and skips every key that names a member of
+ * Object.prototype (`constructor`, `toString`, `hasOwnProperty`, `valueOf`...): they vanished without
+ * a word from creates and filters. Metadata is the caller's data, kept as OpenStack and EC2 keep it.
+ * Anything but a plain object is passed on as it came, for the map's validator to refuse.
+ */
+export function KeepsEveryKey(): PropertyDecorator {
+  return Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+    const value = obj[key];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    return prototypeFree(value as Record<string, unknown>);
+  });
+}
+
+function prototypeFree(map: Record<string, unknown>): Record<string, unknown> {
+  // By descriptor: a map with a `constructor` key reaches here as a view that answers Object for it.
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(map)) copy[k] = Object.getOwnPropertyDescriptor(map, k)?.value;
+  return copy;
+}

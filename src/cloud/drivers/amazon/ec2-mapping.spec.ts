@@ -26,6 +26,25 @@ describe('EC2 states', () => {
 });
 
 describe('EC2 instances as nodes', () => {
+  it('keeps tags named like Object.prototype members as metadata keys, "__proto__" included, polluting nothing', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+    const node = ec2Node({
+      InstanceId: 'i-1',
+      State: { Name: 'running' },
+      Tags: names.map((Key, i) => ({ Key, Value: `v${i}` })),
+    });
+    expect(Object.keys(node.metadata)).toEqual(names);
+    expect(names.map((n) => Object.getOwnPropertyDescriptor(node.metadata, n)?.value)).toEqual([
+      'v0',
+      'v1',
+      'v2',
+      'v3',
+      'v4',
+    ]);
+    expect(Object.getPrototypeOf(node.metadata)).toBe(Object.prototype);
+    expect(instanceTags('web', node.metadata)[0].Tags.map((t) => t.Key)).toEqual(['Name', ...names]);
+  });
+
   it('names a node from the Name tag, keeps the other tags as metadata, and drops 0.0.0.0', () => {
     const node = ec2Node({
       InstanceId: 'i-1',

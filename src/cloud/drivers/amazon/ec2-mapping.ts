@@ -10,13 +10,15 @@ type Tag = { Key?: string; Value?: string };
 /** An aws-sdk EC2 Instance (DescribeInstances / RunInstances) as a v1 node. */
 export function ec2Node(instance: any): CloudNode {
   const tags: Tag[] = Array.isArray(instance.Tags) ? instance.Tags : [];
-  const metadata: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   let name = '';
   for (const tag of tags) {
     if (typeof tag.Key !== 'string') continue;
     if (tag.Key === NAME_TAG) name = tag.Value ?? '';
-    else metadata[tag.Key] = tag.Value ?? '';
+    else entries.push([tag.Key, tag.Value ?? '']);
   }
+  // Defined, not assigned: a tag named "__proto__" (EC2 takes any key) stays a key of the map.
+  const metadata: Record<string, string> = Object.fromEntries(entries);
   const interfaces: any[] = Array.isArray(instance.NetworkInterfaces) ? instance.NetworkInterfaces : [];
   const publicIps = unique([
     instance.PublicIpAddress,

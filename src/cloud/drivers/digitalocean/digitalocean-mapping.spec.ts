@@ -8,6 +8,21 @@ describe('digitalocean mapping', () => {
     expect(tagsToMetadata([...tags, 'plain', ':odd', 42])).toEqual({ team: 'web', env: 'prod', url: 'a:b', empty: '' });
   });
 
+  it('keeps tags named like Object.prototype members as metadata keys, "__proto__" included, polluting nothing', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];
+    const metadata = tagsToMetadata(names.map((n, i) => `${n}:v${i}`));
+    expect(Object.keys(metadata)).toEqual(names);
+    expect(names.map((n) => Object.getOwnPropertyDescriptor(metadata, n)?.value)).toEqual([
+      'v0',
+      'v1',
+      'v2',
+      'v3',
+      'v4',
+    ]);
+    expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
+    expect(metadataToTags(metadata)).toEqual(names.map((n, i) => `${n}:v${i}`));
+  });
+
   it.each([
     [{ 'a:b': 'x' }, /keys may hold only/],
     [{ owner: 'Jane Doe' }, /values may hold only/],

@@ -77,13 +77,14 @@ export function metadataToTags(metadata: Record<string, string> | undefined): st
 
 /** Tags of the form key:value become metadata; plain tags stay visible in `extra.tags` only. */
 export function tagsToMetadata(tags: unknown): Record<string, string> {
-  const metadata: Record<string, string> = {};
+  const entries: Array<[string, string]> = [];
   for (const tag of Array.isArray(tags) ? tags : []) {
     if (typeof tag !== 'string') continue;
     const colon = tag.indexOf(':');
-    if (colon > 0) metadata[tag.slice(0, colon)] = tag.slice(colon + 1);
+    if (colon > 0) entries.push([tag.slice(0, colon), tag.slice(colon + 1)]);
   }
-  return metadata;
+  // Defined, not assigned: a tag "__proto__:x" (a valid DigitalOcean tag) stays a key of the map.
+  return Object.fromEntries(entries);
 }
 
 /** Public images are best named by slug (stable across image updates); private ones only have ids. */
