@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CloudNode, ComputeDriver } from '../../src/cloud/driver/compute-driver';
 
 import { OpenstackDriver } from '../../src/cloud/drivers/openstack/openstack.driver';
 import { openstackOptionsSchema } from '../../src/cloud/drivers/openstack/openstack-options';
 import { RackspaceDriver } from '../../src/cloud/drivers/rackspace/rackspace.driver';
-import { FIXTURES_DIR, FixtureServer } from '../support/fixture-server';
+import { FixtureServer } from '../support/fixture-server';
+import { rackspaceTokens } from '../support/rackspace-tokens';
 
 /**
  * The two Nova-family engines against the same recorded Nova documents over one loopback server:
@@ -98,13 +97,7 @@ describe('the Nova family: OpenStack and Rackspace give one answer for one Nova 
       {
         method: 'POST',
         path: '/v2.0/tokens',
-        body: () =>
-          JSON.parse(
-            readFileSync(join(FIXTURES_DIR, 'rackspace/identity-tokens.json'), 'utf8').replace(
-              /https:\/\/(\w+)\.servers\.api\.rackspacecloud\.com/g,
-              `${fx.url}/$1`,
-            ),
-          ),
+        body: () => rackspaceTokens(fx.url),
       },
     );
     for (const [i, [, over]] of DOCUMENTS.entries()) {

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/config-error';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FIXTURES_DIR, FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
+import { rackspaceTokens } from '../support/rackspace-tokens';
 
 /**
  * The rackspace driver through the service's HTTP API, against recorded Rackspace Identity v2.0 and
@@ -47,13 +48,7 @@ describe('rackspace driver (recorded Rackspace Identity + Cloud Servers)', () =>
         expect(req.headers['content-type']).toMatch(/application\/json/);
         expect(req.json).toEqual({ auth: { 'RAX-KSKEY:apiKeyCredentials': { username: 'jdoe', apiKey: API_KEY } } });
       },
-      body: () =>
-        JSON.parse(
-          readFileSync(join(FIXTURES_DIR, 'rackspace/identity-tokens.json'), 'utf8').replace(
-            /https:\/\/(\w+)\.servers\.api\.rackspacecloud\.com/g,
-            `${fixture.url}/$1`,
-          ),
-        ),
+      body: () => rackspaceTokens(fixture.url),
     },
   ];
   /** Calls the v1 API and checks neither the API key nor the token ever reaches an answer. */

@@ -1,23 +1,28 @@
 /**
  * The Idempotency-Key's mark in the cloud, on recorded provider answers over loopback (EC2 Query API,
- * DigitalOcean v2): what a keyed create sends, how a retry after a create whose answer was lost finds
+ * DigitalOcean v2, Rackspace Cloud Servers): what a keyed create sends, how a retry after a create whose answer was lost finds
  * the node by its mark instead of creating another, and operations decided from the cloud's listing.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLIENT_TOKEN_KEY } from '../../src/cloud/drivers/nova/nova.driver';
 import { clientToken } from '../../src/idempotency/idempotency.service';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp } from '../support/app';
 import { FIXTURES_DIR, FixtureServer } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
+import { rackspaceTokens } from '../support/rackspace-tokens';
 
 jest.setTimeout(60_000);
 
 const ec2Xml = (name: string) => readFileSync(join(FIXTURES_DIR, 'ec2', name), 'utf8');
+/** Where the recorded catalog's IAD endpoint lands on the Rackspace fixture server. */
+const RAX = '/iad/v2/123456';
 const isAction = (action: string) => (req: { form?: URLSearchParams }) => req.form?.get('Action') === action;
 
-describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean)', () => {
+describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean, Rackspace)', () => {
   let ec2: FixtureServer;
   let digitalocean: FixtureServer;
+  let rackspace: FixtureServer;
   let t: TestApp;
   const post = (cloud: string, body: unknown, key: string) =>
     call(t.url, 'POST', `/api/v1/clouds/${cloud}/nodes`, body, { 'idempotency-key': key });
@@ -25,6 +30,16 @@ describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean)', () =>
   beforeAll(async () => {
     ec2 = await FixtureServer.start();
     digitalocean = await FixtureServer.start();
+    rackspace = await FixtureServer.start();
+    rackspace.on(
+      {
+        method: 'POST',
+        path: '/v2.0/tokens',
+        // The recorded catalog, its Cloud Servers endpoints moved onto the fixture server.
+        body: () => rackspaceTokens(rackspace.url),
+      },
+      { method: 'GET', path: `${RAX}/servers/detail`, body: { servers: [] } },
+    );
     ec2.on({
       method: 'POST',
       path: '/',
@@ -54,6 +69,14 @@ describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean)', () =>
           ...common,
           extraParams: { endpoint: digitalocean.url },
         },
+        rax: {
+          engine: 'rackspace',
+          user: 'jdoe',
+          password: 'rax-apikey-example-0000000000000000',
+          timeoutMs: 600,
+          ...common,
+          extraParams: { region: 'IAD', authUrl: rackspace.url },
+        },
       },
     });
   });
@@ -61,6 +84,7 @@ describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean)', () =>
     await t?.close();
     await ec2?.close();
     await digitalocean?.close();
+    await rackspace?.close();
   });
 
   it('EC2: the mark is the ClientToken; a launch whose answer was lost is found by the client-token filter', async () => {
@@ -150,5 +174,50 @@ describe('the Idempotency-Key mark in fixture clouds (EC2, DigitalOcean)', () =>
     expect(retry.body.id).toBe(String(created.id));
     expect(retry.body.metadata).toEqual({}); // the mark is not metadata
     expect(digitalocean.received('POST', '/v2/droplets')).toHaveLength(1);
+  });
+
+  it('Rackspace: the mark is server metadata; a create whose answer was lost is found by it among servers of that name, and no second server is created', async () => {
+    const key = '"rax-lost-answer"';
+    const mark = clientToken('anonymous', 'rax-lost-answer');
+    const recorded = JSON.parse(readFileSync(join(FIXTURES_DIR, 'rackspace/server.json'), 'utf8')).server;
+    const ours = {
+      ...recorded,
+      id: '7d0c9a61-5b2e-4f1a-8c3d-9e8f7a6b5c01',
+      name: 'web-3',
+      metadata: { team: 'web', [CLIENT_TOKEN_KEY]: mark },
+    };
+    // Another create of the same name (another key): the lookup must not take it for ours.
+    const theirs = {
+      ...recorded,
+      id: '7d0c9a61-5b2e-4f1a-8c3d-9e8f7a6b5c02',
+      name: 'web-3',
+      metadata: { [CLIENT_TOKEN_KEY]: clientToken('anonymous', 'someone-else') },
+    };
+    // Rackspace takes the create and its answer is lost; from then on the server exists.
+    rackspace.on({ method: 'POST', path: `${RAX}/servers`, hang: true });
+    const created = () => rackspace.received('POST', `${RAX}/servers`).length > 0;
+    rackspace.on({
+      method: 'GET',
+      path: `${RAX}/servers/detail`,
+      body: () => ({ servers: created() ? [theirs, ours] : [theirs] }),
+    });
+    const body = { name: 'web-3', image: recorded.image.id, size: 'general1-1', metadata: { team: 'web' } };
+    const first = await post('rax', body, key);
+    expectProblem(first, 504, /may or may not have taken effect/);
+    const creates = rackspace.received('POST', `${RAX}/servers`);
+    expect(creates).toHaveLength(1);
+    expect(creates[0].json.server.metadata).toEqual({ team: 'web', [CLIENT_TOKEN_KEY]: mark });
+
+    const retry = await post('rax', body, key);
+    expect(retry.status).toBe(202);
+    expect(retry.body.id).toBe(ours.id);
+    expect(retry.body.metadata).toMatchObject({ team: 'web' });
+    expect(rackspace.received('POST', `${RAX}/servers`)).toHaveLength(1); // no second server
+    // The lookup asked for the servers of that name (Nova's name filter is a regular expression).
+    const lookups = rackspace.received('GET', `${RAX}/servers/detail`).filter((r) => r.query.get('name'));
+    expect(lookups.map((r) => r.query.get('name'))).toContain('^web-3$');
+    const op = await call(t.url, 'GET', `${retry.headers.get('operation-location')}?wait=20`);
+    expect(op.body).toMatchObject({ state: 'succeeded', cloud: 'rax', target: ours.id, nodeState: 'running' });
+    rackspace.assertClean();
   });
 });

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { call, startApp, TestApp, waitFor } from '../support/app';
-import { FIXTURES_DIR, FixtureServer, RecordedRequest } from '../support/fixture-server';
+import { FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
 import { openFds } from './fake-openstack';
+import { rackspaceTokens } from '../support/rackspace-tokens';
 
 jest.setTimeout(30_000);
 
@@ -38,13 +37,7 @@ describe('Rackspace Identity logins: deadlines, sockets, rate limits and backoff
     const result = await work();
     return [result, performance.now() - started];
   };
-  const tokens = () =>
-    JSON.parse(
-      readFileSync(join(FIXTURES_DIR, 'rackspace/identity-tokens.json'), 'utf8').replace(
-        /https:\/\/(\w+)\.servers\.api\.rackspacecloud\.com/g,
-        `${fixture.url}/$1`,
-      ),
-    );
+  const tokens = () => rackspaceTokens(fixture.url);
 
   beforeAll(async () => {
     fixture = await FixtureServer.start();
