@@ -93,7 +93,7 @@ describe('shutdown under load (the real process)', () => {
       rateLimit: { enabled: false },
       clouds: {
         default: { engine: 'dummy', default: true, extraParams: { nodes: 2, latencyMs: 20 } },
-        slow: { engine: 'dummy', extraParams: { nodes: 1, latencyMs: 800 } },
+        slow: { engine: 'dummy', extraParams: { nodes: 1, latencyMs: 400 } },
       },
     });
     let closing = false;
