@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { call } from '../support/app';
 import { startService } from '../support/service-process';
@@ -60,5 +61,44 @@ describe('the service process', () => {
     expect(results.every((r) => r.body.items.length === 2)).toBe(true);
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/SIGTERM: draining/);
+  }, 20_000);
+
+  it('logs a client that hangs up mid-request at info or warn with its request id, never error, never a stack', async () => {
+    const file = configFile('clouds:\n  default:\n    engine: dummy\n    extraParams: {nodes: 2, latencyMs: 400}\n');
+    const service = await startService({ CONFIG_FILE: file });
+    const url = new URL(service.url);
+    const hangUp = (path: string, method: string, id: string, body?: string) =>
+      new Promise<void>((resolve) => {
+        const headers: Record<string, string> = { 'x-request-id': id };
+        if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': '200' });
+        const req = request({ host: url.hostname, port: url.port, path, method, headers });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        if (body !== undefined) req.write(body);
+        else req.end();
+        setTimeout(() => req.destroy(), 150);
+      });
+    try {
+      // Mid-body (the body parser's "aborted") and mid-call (the cloud takes 400 ms).
+      await hangUp('/api/v1/clouds/default/nodes', 'POST', 'abort-mid-body', '{"name":');
+      await hangUp('/api/v1/clouds/default/nodes', 'GET', 'abort-mid-call');
+      await new Promise((r) => setTimeout(r, 800));
+      const lines = service
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      for (const id of ['abort-mid-body', 'abort-mid-call']) {
+        const mine = lines.filter((l) => l.requestId === id);
+        expect({ id, levels: mine.map((l) => l.level).filter((level) => level >= 50) }).toEqual({ id, levels: [] });
+        expect(JSON.stringify(mine)).not.toMatch(/\\n\s+at /);
+      }
+      expect(lines.filter((l) => l.requestId === 'abort-mid-body').map((l) => [l.level, l.msg])).toContainEqual([
+        30,
+        expect.stringMatching(/client closed the connection/),
+      ]);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
   }, 20_000);
 });

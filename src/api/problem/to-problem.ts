@@ -57,6 +57,21 @@ export function toProblem(exception: unknown): Problem {
   ) {
     return problemForStatus(fastify.statusCode, String(fastify.message ?? 'bad request'));
   }
+  if (isClientAbort(exception)) {
+    // The client's doing, not the service's: one line (the request id comes with it), no stack.
+    logger.log(`the client closed the connection before its request was read (${fastify.code ?? 'aborted'})`);
+    return problemForStatus(400, 'the client closed the connection before the request was read');
+  }
   logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
   return problemForStatus(500, 'the service failed unexpectedly; the error has been logged');
+}
+
+/**
+ * Node's error for a request whose connection closed while its body was being read ("aborted",
+ * ECONNRESET), as the body parser passes it on; nobody is left to receive an answer.
+ */
+function isClientAbort(exception: unknown): boolean {
+  if (!(exception instanceof Error)) return false;
+  const { code } = exception as FastifyLikeError;
+  return (code === 'ECONNRESET' && exception.message === 'aborted') || code === 'ECONNABORTED';
 }
