@@ -53,7 +53,13 @@ describe('openstack driver against a real OpenStack (v1 API, cloud "lab")', () =
     t = await startApp({
       // This suite measures and bursts on purpose; callers' rate limits have their own tests.
       rateLimit: { enabled: false },
-      clouds: { default: { engine: 'dummy' }, lab: labCloud(PASSWORD), 'lab-wrong': labCloud(WRONG_PASSWORD) },
+      clouds: {
+        default: { engine: 'dummy' },
+        lab: labCloud(PASSWORD),
+        // Its refused logins (the health checker's, every 30 s) would open its circuit a few minutes into
+        // the suite, turning the wrong-password 502 into a 503 circuit-open; breakers have their own tests.
+        'lab-wrong': { ...labCloud(WRONG_PASSWORD), resilience: { consecutiveFailures: 1000 } },
+      },
     });
     // The first call logs in to Keystone: timed on both paths (Keystone token + flavors).
     await latencies.time('first call (login + sizes)', 'service', () => lab('GET', '/sizes'));
