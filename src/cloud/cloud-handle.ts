@@ -18,7 +18,8 @@ export interface CloudCallEvent {
   cloud: string;
   operation: string;
   durationMs: number;
-  outcome: 'ok' | CloudError['kind'];
+  /** `cancelled`: the caller went away before the answer, so the call was abandoned (not the cloud's fault). */
+  outcome: 'ok' | 'cancelled' | CloudError['kind'];
 }
 
 /** How a cloud is protected from overload and how it protects callers from its own failures. */
@@ -142,7 +143,8 @@ export class CloudHandle {
       return result;
     } catch (error) {
       const cloudError = this.asCloudError(error, operation);
-      this.observe({ cloud: this.name, operation, durationMs: performance.now() - started, outcome: cloudError.kind });
+      const outcome = cloudError.options.callerGaveUp ? 'cancelled' : cloudError.kind;
+      this.observe({ cloud: this.name, operation, durationMs: performance.now() - started, outcome });
       throw cloudError;
     } finally {
       deadline.dispose();

@@ -15,7 +15,8 @@ export class CloudCallLogger implements OnModuleInit {
       const text = `${cloud}: ${operation} ${outcome} in ${line.durationMs} ms`;
       // Background calls repeat every interval for every cloud: a passing one is routine (debug); a
       // failing one is news (warn), as is every failing call.
-      if (outcome !== 'ok') this.logger.warn(line, text);
+      // A call abandoned because its client hung up is the client's doing: info, like a passing call.
+      if (outcome !== 'ok' && outcome !== 'cancelled') this.logger.warn(line, text);
       else if (BACKGROUND_OPERATIONS.has(operation)) this.logger.debug(line, text);
       else this.logger.log(line, text);
     });

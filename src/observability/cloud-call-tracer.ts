@@ -26,7 +26,7 @@ export class CloudCallTracer implements OnModuleInit {
         startTime: end - durationMs,
         attributes: { cloud, operation, outcome },
       });
-      if (outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      if (outcome !== 'ok' && outcome !== 'cancelled') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       span.end(end);
     });
   }

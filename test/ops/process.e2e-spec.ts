@@ -93,6 +93,14 @@ describe('the service process', () => {
         expect({ id, levels: mine.map((l) => l.level).filter((level) => level >= 50) }).toEqual({ id, levels: [] });
         expect(JSON.stringify(mine)).not.toMatch(/\\n\s+at /);
       }
+      // The cloud call it started is abandoned, and says so, instead of posing as the cloud's timeout.
+      expect(lines.filter((l) => l.requestId === 'abort-mid-call' && l.context === 'CloudCall')).toEqual([
+        expect.objectContaining({
+          level: 30,
+          outcome: 'cancelled',
+          msg: expect.stringMatching(/list nodes cancelled/),
+        }),
+      ]);
       expect(lines.filter((l) => l.requestId === 'abort-mid-body').map((l) => [l.level, l.msg])).toContainEqual([
         30,
         expect.stringMatching(/client closed the connection/),
