@@ -88,9 +88,12 @@ export class ComputeService {
       from = cursor.position;
     }
     const found = await scanNodes(cloud, from, query.limit, filter);
-    const after = found.length === query.limit ? found[found.length - 1].after : undefined;
+    const count = found.nodes.length;
+    const after = count === query.limit ? found.after(count - 1) : undefined;
+    const items = new Array<NodeView>(count);
+    for (let i = 0; i < count; i++) items[i] = view(cloud, found.nodes[i]);
     return {
-      items: found.map((f) => view(cloud, f.node)),
+      items,
       ...(after ? { nextCursor: encodeCursor({ cloud: cloud.name, position: after, filter: key }) } : {}),
     };
   }
@@ -137,13 +140,14 @@ export class ComputeService {
           failures.push({ cloud: cloud.name, error: asCloudError(result.reason, cloud.name) });
           continue;
         }
-        const taken = result.value.slice(0, query.limit - items.length);
-        items.push(...taken.map((f) => view(cloud, f.node)));
+        const found = result.value;
+        const taken = Math.min(found.nodes.length, query.limit - items.length);
+        for (let i = 0; i < taken; i++) items.push(view(cloud, found.nodes[i]));
         if (items.length < query.limit) continue;
-        const last = taken[taken.length - 1];
+        const after = found.after(taken - 1);
         const next = clouds[phase[j] + 1];
-        const nextCursor = last.after
-          ? encodeCursor({ cloud: cloud.name, position: last.after, filter: key })
+        const nextCursor = after
+          ? encodeCursor({ cloud: cloud.name, position: after, filter: key })
           : next
             ? encodeCursor({ cloud: next.name, position: firstPosition(key, query.limit), filter: key })
             : undefined;

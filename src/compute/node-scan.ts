@@ -6,10 +6,23 @@ import { isEmptyFilter, matchesFilter, NodeFilter } from './node-filter';
 /** Driver page size while filtering in the service: few round trips, bounded memory. */
 export const FILTER_PAGE_SIZE = 1000;
 
-export interface ScannedNode {
-  node: CloudNode;
-  /** Where the listing resumes after this node; absent when the cloud has nothing after it. */
-  after?: ScanPosition;
+/** The nodes a scan found, in order, and where the listing resumes after any of them. */
+export interface ScannedNodes {
+  nodes: CloudNode[];
+  /** Where the listing resumes after `nodes[index]`; undefined when the cloud has nothing after it. */
+  after(index: number): ScanPosition | undefined;
+}
+
+/** One driver page the scan read: its place, and which of its items it kept. */
+interface ScannedPage {
+  marker?: string;
+  pageSize: number;
+  next?: string;
+  items: CloudNode[];
+  /** Index in `nodes` of the first node kept from this page. */
+  first: number;
+  /** For each kept node, its index in `items`. */
+  kept: number[];
 }
 
 /**
@@ -17,15 +30,18 @@ export interface ScannedNode {
  * cloud has no more. The filter is passed to the driver as a hint (a cloud may narrow its answer);
  * the service checks every node itself, so a driver that ignores or only partly applies it is still
  * correct. A page is thus `limit` nodes whenever the cloud has that many matching ones left.
+ * A resume position is built only for the node a cursor is made from (`after`), not for every node.
  */
 export async function scanNodes(
   cloud: CloudHandle,
   from: ScanPosition,
   limit: number,
   filter: NodeFilter,
-): Promise<ScannedNode[]> {
+): Promise<ScannedNodes> {
   const hint = isEmptyFilter(filter) ? undefined : filter;
-  const found: ScannedNode[] = [];
+  const nodes: CloudNode[] = [];
+  const pages: ScannedPage[] = [];
+  const result: ScannedNodes = { nodes, after: (index) => positionAfter(pages, index) };
   let position = from;
   for (;;) {
     const { marker, pageSize } = position;
@@ -33,20 +49,27 @@ export async function scanNodes(
       d.listNodes({ limit: pageSize, marker, ...(hint && { filter: hint }) }),
     );
     const items = page.items;
+    const scanned: ScannedPage = { marker, pageSize, next: page.next, items, first: nodes.length, kept: [] };
+    pages.push(scanned);
     for (let i = resumeIndex(items, position); i < items.length; i++) {
       if (hint && !matchesFilter(items[i], hint)) continue;
-      const after: ScanPosition | undefined =
-        i + 1 < items.length
-          ? { marker, offset: i + 1, pageSize, lastId: items[i].id, nextId: items[i + 1].id }
-          : page.next
-            ? { marker: page.next, offset: 0, pageSize }
-            : undefined;
-      found.push({ node: items[i], after });
-      if (found.length === limit) return found;
+      nodes.push(items[i]);
+      scanned.kept.push(i);
+      if (nodes.length === limit) return result;
     }
-    if (!page.next) return found;
+    if (!page.next) return result;
     position = { marker: page.next, offset: 0, pageSize };
   }
+}
+
+/** Where the listing resumes after the scan's `index`th node. */
+function positionAfter(pages: ScannedPage[], index: number): ScanPosition | undefined {
+  let p = pages.length - 1;
+  while (p > 0 && pages[p].first > index) p--;
+  const { marker, pageSize, next, items, first, kept } = pages[p];
+  const i = kept[index - first];
+  if (i + 1 < items.length) return { marker, offset: i + 1, pageSize, lastId: items[i].id, nextId: items[i + 1].id };
+  return next ? { marker: next, offset: 0, pageSize } : undefined;
 }
 
 /**
