@@ -20,7 +20,7 @@ if (!existsSync(`${dir}/main.js`)) throw new Error(`no build at ${dir}/main.js`)
 const out = join(mkdtempSync(join(tmpdir(), 'co-alloc-')), 'alloc.heapprofile');
 const service = await startService({
   entry: `${dir}/main.js`,
-  nodeArgs: ['-r', join(root, 'bench/lib/alloc-sampler.cjs')],
+  nodeArgs: [...(process.env.ALLOC_NODE_FLAGS?.split(/\s+/) ?? []), '-r', join(root, 'bench/lib/alloc-sampler.cjs')],
   env: { ALLOC_PROFILE_OUT: out },
   settings: {
     auth: { apiKeys: [{ name: 'bench', key: KEY, scopes: ['read'] }] },
@@ -66,15 +66,23 @@ const profile = JSON.parse(readFileSync(out, 'utf8'));
 const fns = new Map();
 const pkgs = new Map();
 let total = 0;
-(function walk(node) {
+// ALLOC_STACKS=<function name>: also print the call paths that allocate in that function.
+const stacks = new Map();
+(function walk(node, path = []) {
+  const here = [
+    ...path,
+    `${node.callFrame.functionName || '(anon)'}@${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`,
+  ];
+  if (node.selfSize && node.callFrame.functionName === process.env.ALLOC_STACKS) {
+    const key = here.slice(-8, -1).join(' < ');
+    stacks.set(key, (stacks.get(key) ?? 0) + node.selfSize);
+  }
   const self = node.selfSize;
   if (self) {
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/');
-    fns.set(
-      `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`,
-      (fns.get(`${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`) ?? 0) + self,
-    );
+    const fn = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    fns.set(fn, (fns.get(fn) ?? 0) + self);
     const tail = url.split('node_modules/').pop();
     const pkg = url.includes('node_modules/')
       ? tail
@@ -83,16 +91,27 @@ let total = 0;
           .join('/')
       : url.includes('/dist/')
         ? 'service (dist)'
-        : url || `(${functionName || 'native'})`;
+        : url ||
+          // fast-json-stringify's generated code has no script URL: its functions are anonymous<N>.
+          (/^anonymous\d+$/.test(functionName) ? 'compiled serializers' : `(${functionName || 'native'})`);
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + self);
     total += self;
   }
-  for (const c of node.children ?? []) walk(c);
+  for (const c of node.children ?? []) walk(c, here);
 })(profile.head);
 const kb = (b) => (b / requests / 1024).toFixed(1).padStart(7);
 console.log(`${path} (${bytes} bytes answered), ${requests} requests at ${concurrency} concurrent, build ${dir}`);
-console.log(`allocated per request: ${kb(total).trim()} KB\n\nby package (KB/request):`);
+console.log(`allocated per request: ${kb(total).trim()} KB`);
+const gc = JSON.parse(readFileSync(`${out}.gc.json`, 'utf8'));
+// Counts only: the sampler's per-sample handles make each collection slower than it is unprofiled.
+for (const [kind, { count }] of Object.entries(gc))
+  console.log(`  GC ${kind}: ${count} (one per ${(requests / count).toFixed(1)} requests)`);
+console.log('\nby package (KB/request):');
 for (const [k, v] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${kb(v)}  ${k}`);
 console.log('\nby function (KB/request):');
 for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.ALLOC_TOP ?? 30)))
   console.log(`  ${kb(v)}  ${k}`);
+if (stacks.size) {
+  console.log(`\ncall paths allocating in ${process.env.ALLOC_STACKS} (KB/request):`);
+  for (const [k, v] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${kb(v)}  ${k}`);
+}
