@@ -175,6 +175,13 @@ const operationsSchema = z
     maxPollIntervalMs: z.number().int().min(50).max(3_600_000).default(30_000),
     /** How long a replica's claim on a running operation lasts without renewal; another replica takes over after it. */
     leaseMs: z.number().int().min(200).max(600_000).default(30_000),
+    /**
+     * Listings of its cloud an operation's node may be missing from before the watcher asks the cloud
+     * for it by id (a node the cloud no longer has fails the operation at once, 409 node-gone). A grace
+     * for clouds that list a new node late (EC2 is eventually consistent for a few seconds): 5 passes,
+     * 10 s at the default pollIntervalMs.
+     */
+    goneAfterPasses: z.number().int().min(1).max(1_000).default(5),
   })
   .strict();
 

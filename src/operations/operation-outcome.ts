@@ -24,7 +24,8 @@ export type Outcome =
  * Decides a running operation from one listing of its cloud: done when the node reached the state
  * the kind waits for, failed when it reached `error` (or `terminated`, unless destroying) or the
  * deadline passed. A node missing from the listing is gone for a destroy; for the other kinds it is
- * waited for until the deadline (some clouds list a new node only after a moment).
+ * waited for here (some clouds list a new node only after a moment): the watcher asks for it by id
+ * after a few passes and fails the operation with {@link goneProblem} when its cloud no longer has it.
  */
 export function decide(op: OperationRecord, node: NodeView | undefined, now: number): Outcome {
   const target = TARGET_STATE[op.kind];
@@ -50,6 +51,26 @@ export function decide(op: OperationRecord, node: NodeView | undefined, now: num
   }
   if (now >= op.deadline) return { state: 'failed', nodeState, error: timeoutProblem(op, nodeState) };
   return { state: 'running', nodeState };
+}
+
+/** True when the kind waits for its node to be gone (a node missing from the listing is then its success). */
+export function waitsForGone(kind: OperationKind): boolean {
+  return TARGET_STATE[kind] === 'gone';
+}
+
+/**
+ * The node an operation waits for no longer exists at its cloud (destroyed by a DELETE here or
+ * outside the service while the operation waited): 409, the node's state conflicts with the
+ * operation, which can never finish; not a 502, since the cloud answered truthfully.
+ */
+export function goneProblem(op: OperationRecord): Problem {
+  return {
+    type: problemType('node-gone'),
+    title: 'Node gone from its cloud',
+    status: 409,
+    detail: `cloud "${op.cloud}": node ${op.target} is gone from its cloud (destroyed while ${op.kind} waited for ${TARGET_STATE[op.kind]})`,
+    cloud: op.cloud,
+  };
 }
 
 export function timeoutProblem(op: OperationRecord, nodeState: string | null, lastError?: string): Problem {

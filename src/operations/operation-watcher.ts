@@ -6,8 +6,8 @@ import { ComputeService, NodeView } from '../compute/compute.service';
 import type { OperationsSettings, Settings } from '../config/settings.schema';
 import { REPLICA_ID } from '../store/store.module';
 import { STATE_STORE } from '../store/state-store';
-import type { OperationRecord, StateStore } from '../store/state-store';
-import { decide, timeoutProblem } from './operation-outcome';
+import type { OperationPatch, OperationRecord, StateStore } from '../store/state-store';
+import { decide, goneProblem, timeoutProblem, waitsForGone } from './operation-outcome';
 import { OperationsService } from './operations.service';
 
 /** Most running operations one replica holds at a time. */
@@ -32,6 +32,8 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('Operations');
   private readonly settings: OperationsSettings;
   private readonly pacing = new Map<string, CloudPacing>();
+  /** Listings in a row each running operation's node was missing from, by operation id (this replica's). */
+  private readonly missing = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -61,6 +63,8 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
     const ops = await this.store.claimOperations(this.replica, now + this.settings.leaseMs, now, CLAIM_LIMIT);
     const byCloud = new Map<string, OperationRecord[]>();
     for (const op of ops) byCloud.set(op.cloud, [...(byCloud.get(op.cloud) ?? []), op]);
+    const held = new Set(ops.map((op) => op.id));
+    for (const id of this.missing.keys()) if (!held.has(id)) this.missing.delete(id);
     await Promise.all([...byCloud].map(([cloud, cloudOps]) => this.pollCloud(cloud, cloudOps, now)));
   }
 
@@ -97,28 +101,52 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
       await Promise.all(ops.filter((op) => now >= op.deadline).map((op) => this.timeOut(op, pacing.lastError)));
       return;
     }
-    await Promise.all(ops.map((op) => this.apply(op, nodes.get(op.target), now)));
+    await Promise.all(ops.map((op) => this.settle(op, nodes.get(op.target), now)));
+  }
+
+  /**
+   * Decides one operation from its cloud's listing. A node missing from it (not for a destroy) may be
+   * listed late (EC2 is eventually consistent), so only after goneAfterPasses listings in a row is it
+   * asked for by id: one the cloud no longer has fails the operation now instead of at its deadline;
+   * one the cloud still has is decided from that answer; any other answer waits for the next pass.
+   */
+  private async settle(op: OperationRecord, listed: NodeView | undefined, now: number): Promise<void> {
+    if (listed || waitsForGone(op.kind)) {
+      this.missing.delete(op.id);
+      return this.apply(op, listed, now);
+    }
+    const passes = (this.missing.get(op.id) ?? 0) + 1;
+    this.missing.set(op.id, passes);
+    if (passes < this.settings.goneAfterPasses) return this.apply(op, undefined, now);
+    try {
+      const node = await this.compute.getNode(op.cloud, op.target);
+      this.missing.delete(op.id); // listed late after all: the grace starts again
+      return this.apply(op, node, now);
+    } catch (error) {
+      if (!CloudError.is(error) || error.kind !== 'not_found') return this.apply(op, undefined, now);
+      this.missing.delete(op.id);
+      await this.finish(op, { state: 'failed', nodeState: 'gone', error: JSON.stringify(goneProblem(op)) });
+    }
   }
 
   private async apply(op: OperationRecord, node: NodeView | undefined, now: number): Promise<void> {
     const outcome = decide(op, node, now);
     if (outcome.state === 'running' && outcome.nodeState === op.nodeState) return;
-    const changed = await this.store.updateOperation(op.id, this.replica, {
+    await this.finish(op, {
       state: outcome.state,
       nodeState: outcome.nodeState,
       ...(outcome.state === 'succeeded' && outcome.result ? { result: JSON.stringify(outcome.result) } : {}),
       ...(outcome.state === 'failed' ? { error: JSON.stringify(outcome.error) } : {}),
-      updatedAt: Date.now(),
     });
-    if (changed) this.operations.announce(op.id);
   }
 
   private async timeOut(op: OperationRecord, lastError?: string): Promise<void> {
-    const changed = await this.store.updateOperation(op.id, this.replica, {
-      state: 'failed',
-      error: JSON.stringify(timeoutProblem(op, op.nodeState, lastError)),
-      updatedAt: Date.now(),
-    });
+    await this.finish(op, { state: 'failed', error: JSON.stringify(timeoutProblem(op, op.nodeState, lastError)) });
+  }
+
+  /** Records a change of the operation (while this replica holds it) and tells its waiters. */
+  private async finish(op: OperationRecord, patch: Omit<OperationPatch, 'updatedAt'>): Promise<void> {
+    const changed = await this.store.updateOperation(op.id, this.replica, { ...patch, updatedAt: Date.now() });
     if (changed) this.operations.announce(op.id);
   }
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CloudRegistry } from '../../src/cloud/cloud-registry';
 import { OperationWatcher } from '../../src/operations/operation-watcher';
-import { call, startApp, TestApp } from '../support/app';
+import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
 import { storeUnderTest } from './store-under-test';
 
@@ -28,6 +28,8 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
       clouds: {
         default: { engine: 'dummy', extraParams: { transitionMs: 300, failingImages: ['img-windows-2022'] } },
         stuck: { engine: 'dummy', waitTimeoutMs: 1_000, extraParams: { transitionMs: 600_000 } },
+        // The default waitTimeoutMs (10 min): an operation that fails here in seconds was not timed out.
+        slow: { engine: 'dummy', extraParams: { transitionMs: 600_000, nodes: 3 } },
       },
     });
   });
@@ -127,6 +129,63 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
     await step('POST', '/actions/start', 'startNode', 'running');
     await step('POST', '/actions/reboot', 'rebootNode', 'running');
     expect((await step('DELETE', '', 'destroyNode', 'gone')).result).toBeUndefined();
+  });
+
+  describe('an operation whose node is destroyed while it waits fails at once (409 node-gone), not at its timeout', () => {
+    const destroyWhileWaiting = async (started: Awaited<ReturnType<typeof api>>, id: string) => {
+      expect(started.status).toBe(202);
+      const location = started.headers.get('operation-location')!;
+      const destroyed = await api('DELETE', `/clouds/slow/nodes/${id}`);
+      expect(destroyed.status).toBe(202);
+      expect((await call(t.url, 'GET', `${destroyed.headers.get('operation-location')}?wait=30`)).body.state).toBe(
+        'succeeded',
+      );
+      const done = await call(t.url, 'GET', `${location}?wait=30`);
+      expect(done.body).toMatchObject({ state: 'failed', done: true, cloud: 'slow', target: id, nodeState: 'gone' });
+      expect(done.body.error).toMatchObject({
+        type: 'urn:cloud-orchestrator:problem:node-gone',
+        status: 409,
+        cloud: 'slow',
+      });
+      expect(done.body.error.detail).toContain(`node ${id} is gone from its cloud`);
+      // Decided within the wait, long before the 600 s deadline.
+      expect(Date.parse(done.body.updatedAt)).toBeLessThan(Date.parse(done.body.deadline) - 500_000);
+      return done.body;
+    };
+
+    it('a create whose pending node is destroyed', async () => {
+      const created = await create('slow', 'gone');
+      expect((await destroyWhileWaiting(created, created.body.id)).kind).toBe('createNode');
+    });
+
+    it('a stop and a reboot whose node is destroyed mid-transition', async () => {
+      const stopped = await api('POST', '/clouds/slow/nodes/node-000001/actions/stop');
+      expect((await destroyWhileWaiting(stopped, 'node-000001')).kind).toBe('stopNode');
+      const rebooted = await api('POST', '/clouds/slow/nodes/node-000002/actions/reboot');
+      expect((await destroyWhileWaiting(rebooted, 'node-000002')).kind).toBe('rebootNode');
+    });
+
+    it('a node missing from the listing but still at its cloud is waited for, not failed', async () => {
+      const created = await create('slow', 'unlisted');
+      const id = created.body.id;
+      const driver = t.app.get(CloudRegistry).get('slow')!.driver;
+      // A cloud that lists late (EC2's eventual consistency): the listing lacks the node, asked by id it is there.
+      const list = driver.listNodes.bind(driver);
+      const unlisted = jest.spyOn(driver, 'listNodes').mockImplementation(async (page) => {
+        const listed = await list(page);
+        return { ...listed, items: listed.items.filter((n) => n.id !== id) };
+      });
+      const get = jest.spyOn(driver, 'getNode');
+      try {
+        await waitFor(async () => get.mock.calls.some(([asked]) => asked === id) || undefined);
+        const op = await call(t.url, 'GET', created.headers.get('operation-location')!);
+        expect(op.body).toMatchObject({ state: 'running', nodeState: 'pending' });
+      } finally {
+        unlisted.mockRestore();
+        get.mockRestore();
+      }
+      await api('DELETE', `/clouds/slow/nodes/${id}`);
+    });
   });
 
   it('lists operations newest first, filtered by cloud and state, a page at a time', async () => {
