@@ -60,7 +60,7 @@ export class ProbeFastPath {
    */
   attach(fastify: FastifyInstance, sources: ReadinessSources): void {
     this.sources = sources;
-    fastify.addHook('onSend', async (request, reply, payload) => {
+    fastify.addHook('onSend', (request, reply, payload, done) => {
       const path = request.routeOptions.url;
       if ((path === LIVE || path === READY) && !this.headers.has(path) && reply.statusCode === 200) {
         const headers: string[] = [];
@@ -70,7 +70,7 @@ export class ProbeFastPath {
         }
         this.headers.set(path, headers);
       }
-      return payload;
+      done(null, payload);
     });
   }
 
