@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { registerCallerSignal } from './api/caller-signal.hook';
 import { problemFrameworkOptions, registerJsonBodyLimits } from './api/framework-errors';
 import { registerJsonOnly } from './api/json-only.hook';
+import { registerUtf8JsonBody } from './api/utf8-json-body';
 import { RememberingValidationPipe } from './api/remembering-validation.pipe';
 import { NoUnknownQueryGuard } from './api/no-unknown-query.guard';
 import { parseQueryString, registerQueryRefusals } from './api/query-string';
@@ -110,6 +111,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   registerQueryRefusals(fastify);
   registerAuth(fastify, settings.auth);
   registerJsonOnly(fastify);
+  registerUtf8JsonBody(app, settings.http.bodyLimitBytes);
   registerJsonBodyLimits(fastify);
   registerCallerSignal(fastify);
   await registerRateLimit(app, settings.rateLimit);

@@ -64,7 +64,7 @@ export class NodeSetsService {
       if (existing) return this.view(existing);
     }
     const expanded = expand(spec.nodes);
-    const problems = this.check(expanded);
+    const problems = this.check(expanded, requestedMembers(spec.nodes));
     if (problems.length) {
       throw new ProblemException(
         422,
@@ -115,7 +115,12 @@ export class NodeSetsService {
    */
   async preview(spec: NodeSetSpec): Promise<NodeSetPlan> {
     const expanded = expand(spec.nodes);
-    const { plan, problems } = await previewNodeSet(this.compute, spec.name, expanded, this.check(expanded));
+    const { plan, problems } = await previewNodeSet(
+      this.compute,
+      spec.name,
+      expanded,
+      this.check(expanded, requestedMembers(spec.nodes)),
+    );
     if (!plan) throw invalidSet(problems);
     return plan;
   }
@@ -165,12 +170,15 @@ export class NodeSetsService {
   }
 
   /** Every problem the set has that no cloud needs to be asked about (clouds, names, capabilities). */
-  private check(members: Array<NodeSetMemberSpec & { field: string }>): Array<{ field: string; message: string }> {
+  private check(
+    members: Array<NodeSetMemberSpec & { field: string }>,
+    requested: number,
+  ): Array<{ field: string; message: string }> {
     const problems: Array<{ field: string; message: string }> = [];
-    if (members.length > MAX_MEMBERS)
+    if (requested > MAX_MEMBERS)
       problems.push({
         field: 'nodes',
-        message: `a set has at most ${MAX_MEMBERS} members (asked for ${members.length})`,
+        message: `a set has at most ${MAX_MEMBERS} members (asked for ${requested})`,
       });
     const clouds = new Map(this.compute.listClouds().map((c) => [c.name, c]));
     const names = new Map<string, string>();
@@ -213,6 +221,11 @@ export class NodeSetsService {
     }
     return problems;
   }
+}
+
+/** How many members the entries ask for once `count` is applied (expand stops just past the limit). */
+function requestedMembers(nodes: NodeSetMemberSpec[]): number {
+  return nodes.reduce((sum, node) => sum + (node.count ?? 1), 0);
 }
 
 /**

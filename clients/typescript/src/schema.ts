@@ -630,7 +630,10 @@ export interface components {
         };
         /** @description What a new node is made from. */
         CreateNodeRequest: {
-            /** @example web-1 */
+            /**
+             * @description No control characters (U+0000–U+001F, U+007F–U+009F), no bidirectional controls (U+202A–U+202E, U+2066–U+2069) and no `*` (the listing's `name` filter reads it as a prefix wildcard): 400.
+             * @example web-1
+             */
             name: string;
             /**
              * @description Image id (see listImages).
@@ -659,7 +662,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` (in any letter case) are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
              * @example {
              *       "team": "web"
              *     }
@@ -915,7 +918,10 @@ export interface components {
         };
         /** @description One node of a set (or `count` alike ones), on one cloud: the fields of createNode plus the cloud. */
         NodeSetMemberRequest: {
-            /** @example web-1 */
+            /**
+             * @description No control characters (U+0000–U+001F, U+007F–U+009F), no bidirectional controls (U+202A–U+202E, U+2066–U+2069) and no `*` (the listing's `name` filter reads it as a prefix wildcard): 400.
+             * @example web-1
+             */
             name: string;
             /**
              * @description Image id (see listImages).
@@ -944,7 +950,7 @@ export interface components {
              */
             userData?: string;
             /**
-             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
+             * @description String key/value pairs, at most 64 entries; keys 1-255 characters, values up to 255. Keys starting with `orchestrator-` (in any letter case) are reserved for the marks the service puts on its nodes (400). Any other key is kept as sent, `constructor` or `toString` included; `__proto__` alone is refused (400).
              * @example {
              *       "team": "web"
              *     }
@@ -965,7 +971,10 @@ export interface components {
         };
         /** @description A set of nodes across clouds, created all or nothing. */
         CreateNodeSetRequest: {
-            /** @example web-tier */
+            /**
+             * @description No control characters (U+0000–U+001F, U+007F–U+009F) and no bidirectional controls (U+202A–U+202E, U+2066–U+2069): 400.
+             * @example web-tier
+             */
             name: string;
             nodes: components["schemas"]["NodeSetMemberRequest"][];
             /**

@@ -97,7 +97,10 @@ export class NodeSetsController {
   ): Promise<NodeSetDto | NodeSetPlanDto> {
     if (query.dryRun) {
       // A preview changes nothing, so a key would only bind a plan that may change with the clouds.
-      if (hold) throw new ProblemException(400, 'dryRun=true takes no Idempotency-Key: a preview changes nothing');
+      if (hold) {
+        const message = 'dryRun=true takes no Idempotency-Key: a preview changes nothing';
+        throw new ProblemException(400, message, { errors: [{ field: 'Idempotency-Key', message }] });
+      }
       reply.status(200);
       return await this.nodeSets.preview(body);
     }

@@ -19,7 +19,7 @@ import { MEMBER_STEPS, NODE_SET_STATES, NODE_SET_VIEW_STATES } from '../../../no
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
 import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
-import { IntegerQueryParam } from './validators';
+import { IntegerQueryParam, IsOptionalButNotNull, IsSafeName } from './validators';
 
 @ApiSchema({
   name: 'NodeSetMemberRequest',
@@ -37,7 +37,7 @@ export class NodeSetMemberRequestDto extends OmitType(CreateNodeDto, ['networks'
     description: 'This many alike nodes, named `<name>-1` ... `<name>-<count>`; absent: one node named `name`.',
     example: 3,
   })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -46,9 +46,17 @@ export class NodeSetMemberRequestDto extends OmitType(CreateNodeDto, ['networks'
 
 @ApiSchema({ name: 'CreateNodeSetRequest', description: 'A set of nodes across clouds, created all or nothing.' })
 export class CreateNodeSetDto {
-  @ApiProperty({ minLength: 1, maxLength: 255, example: 'web-tier' })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 255,
+    description:
+      'No control characters (U+0000–U+001F, U+007F–U+009F) and no bidirectional controls (U+202A–U+202E, ' +
+      'U+2066–U+2069): 400.',
+    example: 'web-tier',
+  })
   @IsString()
   @Length(1, 255)
+  @IsSafeName()
   name: string;
 
   @ApiProperty({ type: [NodeSetMemberRequestDto], minItems: 1, maxItems: 1000 })
@@ -67,7 +75,7 @@ export class CreateNodeSetDto {
       'Seconds until every member must be running, else the set rolls back; default nodeSets.defaultTimeoutSeconds (600).',
     example: 600,
   })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
   @Max(86400)

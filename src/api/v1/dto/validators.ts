@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { IsOptional, registerDecorator, ValidateIf, ValidationArguments, ValidationOptions } from 'class-validator';
 import { parsePublicKey } from '../../../cloud/driver/public-key';
 
 /** A flat object of string values with bounded size (node metadata). */
@@ -53,8 +53,24 @@ export function IsOpenSshPublicKey(options?: ValidationOptions) {
     });
 }
 
-/** No key of a metadata map starts with `prefix` (keys the service reserves for its own marks). */
+/**
+ * An optional body field: absent (undefined) skips its rules, `null` does not. class-validator's
+ * `@IsOptional()` treats null as absent too, so a `"metadata": null` reached the service (a 500) and a
+ * `"count": null` made an empty set. The spec (OpenAPI 3.0) marks none of these fields nullable, so
+ * null is checked like any other value and fails the field's type rule: a 400 naming the field.
+ * Used on every optional field of every request body; query parameters (always strings) keep `IsOptional`.
+ */
+export function IsOptionalButNotNull(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+/**
+ * No key of a metadata map starts with `prefix` (keys the service reserves for its own marks), in any
+ * letter case: some clouds fold metadata keys' case (EC2 tag filters, Rackspace), so
+ * `Orchestrator-Node-Set` could be read back as the service's own mark.
+ */
 export function HasNoKeysStartingWith(prefix: string, options?: ValidationOptions) {
+  const reserved = prefix.toLowerCase();
   return (target: object, propertyName: string) =>
     registerDecorator({
       name: 'hasNoKeysStartingWith',
@@ -63,9 +79,11 @@ export function HasNoKeysStartingWith(prefix: string, options?: ValidationOption
       options,
       validator: {
         validate: (value: unknown) =>
-          typeof value !== 'object' || value === null || Object.keys(value).every((k) => !k.startsWith(prefix)),
+          typeof value !== 'object' ||
+          value === null ||
+          Object.keys(value).every((k) => !k.toLowerCase().startsWith(reserved)),
         defaultMessage: (args: ValidationArguments) =>
-          `${args.property} keys starting with "${prefix}" are reserved for the service's own marks`,
+          `${args.property} keys starting with "${prefix}" (in any letter case) are reserved for the service's own marks`,
       },
     });
 }
@@ -133,4 +151,46 @@ function prototypeFree(map: Record<string, unknown>): Record<string, unknown> {
   const copy = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(map)) copy[k] = Object.getOwnPropertyDescriptor(map, k)?.value;
   return copy;
+}
+
+/**
+ * Characters no name (node, node set, key pair) may hold:
+ * - C0 and C1 control characters, U+0000–U+001F, U+007F–U+009F (Unicode category Cc; the PRECIS
+ *   framework, RFC 8264 §9.11-9.12, disallows them in identifiers and free-form strings alike): NUL
+ *   cuts a name short in C-based clouds, BEL, ESC and newlines reach terminals and logs as commands;
+ * - the bidirectional embedding, override and isolate controls, U+202A–U+202E and U+2066–U+2069
+ *   (Unicode UAX #9): they make a name display other than it reads, the "Trojan Source" trick
+ *   (CVE-2021-42574), so `web-1` and a look-alike could not be told apart in a listing.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is this rule's job
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+/**
+ * A name without control or bidi-control characters (see NAME_FORBIDDEN); with `noWildcard`, also
+ * without `*`, which the node listing's `name` filter reads as "starts with" (`?name=web-*`), so a
+ * node named `x*` could never be asked for by its exact name. The message names the offending
+ * character by code point.
+ */
+export function IsSafeName(opts: { noWildcard?: boolean } = {}): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isSafeName',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || nameFault(value, opts.noWildcard) === undefined,
+        defaultMessage: ({ property, value }: ValidationArguments) =>
+          `${property} must not contain ${nameFault(String(value), opts.noWildcard)}`,
+      },
+    });
+}
+
+function nameFault(name: string, noWildcard?: boolean): string | undefined {
+  const bad = NAME_FORBIDDEN.exec(name);
+  if (bad) {
+    const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    return `${code} (control and bidirectional-control characters are refused)`;
+  }
+  if (noWildcard && name.includes('*')) return '"*" (the name filter reads it as a prefix wildcard)';
+  return undefined;
 }
