@@ -5,6 +5,7 @@ import { V1Module } from './api/v1/v1.module';
 import { CloudModule } from './cloud/cloud.module';
 import { DriversModule } from './cloud/drivers/drivers.module';
 import type { Settings } from './config/settings.schema';
+import { CursorsModule } from './cursors/cursor-seal';
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
@@ -22,6 +23,7 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ settings })] }),
         LoggerModule.forRoot(loggerParams(options)),
         StoreModule,
+        CursorsModule,
         CloudModule,
         DriversModule,
         ObservabilityModule,

@@ -13,8 +13,9 @@ import {
   CreateNodeRequest,
   NodeAction,
 } from '../cloud/driver/compute-driver';
+import { CursorSeal } from '../cursors/cursor-seal';
 import { CatalogCaches, CatalogEntry } from './catalog-cache';
-import { decodeCursor, encodeCursor, ScanPosition } from './cursor';
+import { decodeCursor, encodeCursor, NodeListing, ScanPosition } from './cursor';
 import { filterKey, NodeFilter } from './node-filter';
 import { FILTER_PAGE_SIZE, scanNodes } from './node-scan';
 
@@ -58,6 +59,7 @@ export class ComputeService {
   constructor(
     private readonly registry: CloudRegistry,
     private readonly catalogs: CatalogCaches,
+    private readonly seal: CursorSeal,
   ) {}
 
   listClouds(): CloudSummary[] {
@@ -77,16 +79,9 @@ export class ComputeService {
     const cloud = this.cloud(name);
     const filter = query.filter ?? {};
     const key = filterKey(filter);
+    const listing: NodeListing = { kind: 'nodes', cloud: cloud.name, filter: key };
     let from = firstPosition(key, query.limit);
-    if (query.cursor) {
-      const cursor = this.withCloud(cloud, () => decodeCursor(query.cursor!, key, query.limit));
-      if (cursor.cloud !== cloud.name)
-        throw this.tag(
-          cloud,
-          new CloudError('invalid_cursor', `cursor belongs to cloud "${cursor.cloud}", not "${cloud.name}"`),
-        );
-      from = cursor.position;
-    }
+    if (query.cursor) from = this.withCloud(cloud, () => decodeCursor(this.seal, listing, query.cursor!)).position;
     const found = await scanNodes(cloud, from, query.limit, filter);
     const count = found.nodes.length;
     const after = count === query.limit ? found.after(count - 1) : undefined;
@@ -94,7 +89,7 @@ export class ComputeService {
     for (let i = 0; i < count; i++) items[i] = view(cloud, found.nodes[i]);
     return {
       items,
-      ...(after ? { nextCursor: encodeCursor({ cloud: cloud.name, position: after, filter: key }) } : {}),
+      ...(after ? { nextCursor: encodeCursor(this.seal, listing, { cloud: cloud.name, position: after }) } : {}),
     };
   }
 
@@ -108,10 +103,11 @@ export class ComputeService {
     const clouds = this.registry.list();
     const filter = query.filter ?? {};
     const key = filterKey(filter);
+    const listing: NodeListing = { kind: 'all-nodes', filter: key };
     let start = 0;
     let from = firstPosition(key, query.limit);
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor, key, query.limit);
+      const cursor = decodeCursor(this.seal, listing, query.cursor);
       start = clouds.findIndex((c) => c.name === cursor.cloud);
       // A cursor of ours whose cloud was taken out of the configuration since: its place is gone.
       if (start < 0)
@@ -147,9 +143,9 @@ export class ComputeService {
         const after = found.after(taken - 1);
         const next = clouds[phase[j] + 1];
         const nextCursor = after
-          ? encodeCursor({ cloud: cloud.name, position: after, filter: key })
+          ? encodeCursor(this.seal, listing, { cloud: cloud.name, position: after })
           : next
-            ? encodeCursor({ cloud: next.name, position: firstPosition(key, query.limit), filter: key })
+            ? encodeCursor(this.seal, listing, { cloud: next.name, position: firstPosition(key, query.limit) })
             : undefined;
         return { items, failures, ...(nextCursor ? { nextCursor } : {}) };
       }
@@ -338,7 +334,7 @@ function view(cloud: CloudHandle, node: CloudNode): NodeView {
  * is the cursor, as before filters existed); filtered, large driver pages checked by the service.
  */
 function firstPosition(filterKey: string, limit: number): ScanPosition {
-  return { offset: 0, pageSize: filterKey ? FILTER_PAGE_SIZE : limit };
+  return { pageSize: filterKey ? FILTER_PAGE_SIZE : limit };
 }
 
 function isCursorFault(reason: unknown): boolean {

@@ -1,100 +1,92 @@
-import { createHash } from 'node:crypto';
 import { CloudError } from '../cloud/driver/cloud-error';
+import { boundedInteger, CursorScope, CursorSeal } from '../cursors/cursor-seal';
+
+export { MAX_CURSOR_LENGTH } from '../cursors/cursor-seal';
+
+/** The largest driver page a cursor may ask for (the listings' `limit` and the filtered scan's pages). */
+const MAX_PAGE_SIZE = 1000;
 
 /**
- * Where a listing stopped in one cloud: the driver's page marker (absent for its first page), how
- * many items of that page were already handed out, and the page size the driver was asked for (the
- * same page must come back when the listing resumes in the middle of it). Inside a page, the ids of
- * the last node handed out and of the node after it anchor the resume, so nodes deleted or created
- * in that page between two requests shift nothing; `offset` is only the fallback when both are gone.
+ * Where a listing stopped in one cloud: the driver's page marker (absent for its first page) and the
+ * page size the driver was asked for (the same page must come back when the listing resumes in the
+ * middle of it). Inside a page, the last node handed out anchors the resume: its id, and its place in
+ * the cloud's order (ComputeDriver.nodeOrder) or, for a cloud without one, the id of the node after
+ * it. Absent anchors: the listing resumes at the start of the page.
  */
 export interface ScanPosition {
   marker?: string;
-  offset: number;
   pageSize: number;
   /** Id of the last node handed out from this page. */
   lastId?: string;
-  /** Id of the node that followed it in the driver's page. */
+  /** Its place in the cloud's order (nodeOrder.place). */
+  lastPlace?: string;
+  /** Id of the node that followed it in the driver's page (clouds without a nodeOrder). */
   nextId?: string;
 }
 
-/** A decoded cursor: the cloud it continues in, its position there, and the filters it was issued for. */
+/** A decoded cursor: the cloud it continues in and its position there. */
 export interface Cursor {
   cloud: string;
   position: ScanPosition;
-  filter: string;
 }
+
+/** Which node listing a cursor belongs to: one cloud's (listNodes) or all clouds' (listAllNodes), with the filters. */
+export type NodeListing = { kind: 'nodes'; cloud: string; filter: string } | { kind: 'all-nodes'; filter: string };
 
 interface Encoded {
   c: string;
   m?: string;
-  o?: number;
-  p?: number;
-  f?: string;
+  p: number;
   a?: string;
+  k?: string;
   n?: string;
 }
 
-/**
- * The v1 cursor: opaque to callers, base64url JSON naming the cloud, the driver's marker and the
- * position in that page, and a digest of the filters, so a cursor is never replayed against another
- * cloud (listNodes) or other filters.
- */
-export function encodeCursor(cursor: Cursor): string {
-  const { cloud, position, filter } = cursor;
-  const value: Encoded = { c: cloud };
-  if (position.marker !== undefined) value.m = position.marker;
-  if (position.offset) value.o = position.offset;
-  value.p = position.pageSize;
-  if (position.lastId !== undefined) value.a = position.lastId;
-  if (position.nextId !== undefined) value.n = position.nextId;
-  if (filter) value.f = digest(filter);
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
+function scopeOf(listing: NodeListing): CursorScope {
+  return listing.kind === 'nodes'
+    ? { listing: 'nodes', selection: JSON.stringify([listing.cloud, listing.filter]) }
+    : { listing: 'all-nodes', selection: listing.filter };
 }
 
-/** The longest cursor this service issues (and reads): a driver marker plus a few ids, base64url. */
-export const MAX_CURSOR_LENGTH = 2048;
-
 /**
- * Reads a cursor this service issued. Throws `invalid_cursor` (400) for anything else, and for a
- * cursor issued for other filters. `cloud` is checked by the caller (listNodes pins it).
+ * The v1 node cursor: opaque to callers; sealed (CursorSeal) for its listing, so it is never
+ * replayed against another cloud, other filters or another listing.
  */
-export function decodeCursor(cursor: string, filter: string, defaultPageSize: number): Cursor {
-  if (cursor.length > MAX_CURSOR_LENGTH)
-    throw new CloudError('invalid_cursor', `cursor is longer than any this service issues (${MAX_CURSOR_LENGTH})`);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  const value = decoded as Partial<Record<keyof Encoded, unknown>> | null | undefined;
+export function encodeCursor(seal: CursorSeal, listing: NodeListing, cursor: Cursor): string {
+  const { cloud, position } = cursor;
+  const value: Encoded = { c: cloud, p: position.pageSize };
+  if (position.marker !== undefined) value.m = position.marker;
+  if (position.lastId !== undefined) value.a = position.lastId;
+  if (position.lastPlace !== undefined) value.k = position.lastPlace;
+  if (position.nextId !== undefined) value.n = position.nextId;
+  return seal.seal(scopeOf(listing), value);
+}
+
+/** Reads a cursor this service issued for this listing; `invalid_cursor` (400) for anything else. */
+export function decodeCursor(seal: CursorSeal, listing: NodeListing, cursor: string): Cursor {
+  const value = seal.open(scopeOf(listing), cursor) as Partial<Record<keyof Encoded, unknown>> | null;
+  const optionalText = (v: unknown) => v === undefined || typeof v === 'string';
+  const pageSize = boundedInteger(value?.p, 1, MAX_PAGE_SIZE);
   const valid =
     !!value &&
     typeof value === 'object' &&
     typeof value.c === 'string' &&
-    (value.m === undefined || typeof value.m === 'string') &&
-    (value.o === undefined || (Number.isInteger(value.o) && (value.o as number) >= 0)) &&
-    (value.p === undefined || (Number.isInteger(value.p) && (value.p as number) >= 1 && (value.p as number) <= 1000)) &&
-    (value.f === undefined || typeof value.f === 'string') &&
-    (value.a === undefined || typeof value.a === 'string') &&
-    (value.n === undefined || typeof value.n === 'string');
+    (listing.kind === 'all-nodes' || value.c === listing.cloud) &&
+    pageSize !== undefined &&
+    optionalText(value.m) &&
+    optionalText(value.a) &&
+    optionalText(value.k) &&
+    optionalText(value.n);
+  // Sealed by this service, yet not a node cursor: a key shared with a service that seals other content.
   if (!valid) throw new CloudError('invalid_cursor', 'cursor is not a cursor this service issued');
-  if ((value.f ?? '') !== (filter ? digest(filter) : ''))
-    throw new CloudError('invalid_cursor', 'cursor was issued for other filters: send the same filters with it');
   return {
     cloud: value.c as string,
     position: {
-      marker: value.m as string | undefined,
-      offset: (value.o as number | undefined) ?? 0,
-      pageSize: (value.p as number | undefined) ?? defaultPageSize,
+      pageSize,
+      ...(value.m !== undefined ? { marker: value.m as string } : {}),
       ...(value.a !== undefined ? { lastId: value.a as string } : {}),
+      ...(value.k !== undefined ? { lastPlace: value.k as string } : {}),
       ...(value.n !== undefined ? { nextId: value.n as string } : {}),
     },
-    filter,
   };
-}
-
-function digest(filter: string): string {
-  return createHash('sha256').update(filter).digest('base64url').slice(0, 16);
 }

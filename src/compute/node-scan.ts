@@ -1,5 +1,6 @@
 import type { CloudHandle } from '../cloud/cloud-handle';
-import type { CloudNode } from '../cloud/driver/compute-driver';
+import { CloudError } from '../cloud/driver/cloud-error';
+import type { CloudNode, NodeOrder } from '../cloud/driver/compute-driver';
 import type { ScanPosition } from './cursor';
 import { isEmptyFilter, matchesFilter, NodeFilter } from './node-filter';
 
@@ -41,7 +42,8 @@ export async function scanNodes(
   const hint = isEmptyFilter(filter) ? undefined : filter;
   const nodes: CloudNode[] = [];
   const pages: ScannedPage[] = [];
-  const result: ScannedNodes = { nodes, after: (index) => positionAfter(pages, index) };
+  const order = cloud.driver.nodeOrder;
+  const result: ScannedNodes = { nodes, after: (index) => positionAfter(pages, index, order) };
   let position = from;
   for (;;) {
     const { marker, pageSize } = position;
@@ -51,39 +53,59 @@ export async function scanNodes(
     const items = page.items;
     const scanned: ScannedPage = { marker, pageSize, next: page.next, items, first: nodes.length, kept: [] };
     pages.push(scanned);
-    for (let i = resumeIndex(items, position); i < items.length; i++) {
+    const resume = resumeIndex(items, position, order, cloud.name);
+    for (let i = resume; i < items.length; i++) {
       if (hint && !matchesFilter(items[i], hint)) continue;
       nodes.push(items[i]);
       scanned.kept.push(i);
       if (nodes.length === limit) return result;
     }
     if (!page.next) return result;
-    position = { marker: page.next, offset: 0, pageSize };
+    position = { marker: page.next, pageSize };
   }
 }
 
 /** Where the listing resumes after the scan's `index`th node. */
-function positionAfter(pages: ScannedPage[], index: number): ScanPosition | undefined {
+function positionAfter(pages: ScannedPage[], index: number, order: NodeOrder | undefined): ScanPosition | undefined {
   let p = pages.length - 1;
   while (p > 0 && pages[p].first > index) p--;
   const { marker, pageSize, next, items, first, kept } = pages[p];
   const i = kept[index - first];
-  if (i + 1 < items.length) return { marker, offset: i + 1, pageSize, lastId: items[i].id, nextId: items[i + 1].id };
-  return next ? { marker: next, offset: 0, pageSize } : undefined;
+  if (i + 1 < items.length) return { marker, pageSize, ...anchors(items[i], items[i + 1], order) };
+  return next ? { marker: next, pageSize } : undefined;
 }
 
 /**
- * Where to resume in a re-read page: at the node that was next (nothing after it was handed out),
- * else right after the last node handed out, else (both deleted meanwhile) at the old offset.
+ * What marks a place inside a page: the last node handed out, and where it sits in the cloud's order
+ * (nodeOrder) or, for a cloud without one, the node that followed it.
  */
-function resumeIndex(items: CloudNode[], position: ScanPosition): number {
+function anchors(last: CloudNode, next: CloudNode, order: NodeOrder | undefined): Partial<ScanPosition> {
+  const place = order?.place(last);
+  return place !== undefined ? { lastId: last.id, lastPlace: place } : { lastId: last.id, nextId: next.id };
+}
+
+/**
+ * Where to resume in a re-read page: right after the last node handed out; when it was deleted
+ * meanwhile, at the first node after its place in the cloud's order, else at the node that followed
+ * it. With none of these, any index would be a guess that may skip nodes: `cursor_expired` (410).
+ */
+function resumeIndex(items: CloudNode[], position: ScanPosition, order: NodeOrder | undefined, cloud: string): number {
+  if (position.lastId === undefined) return 0;
+  const last = items.findIndex((n) => n.id === position.lastId);
+  if (last >= 0) return last + 1;
+  if (position.lastPlace !== undefined && order) {
+    const place = position.lastPlace;
+    const after = items.findIndex((n) => order.isAfter(n, place));
+    return after >= 0 ? after : items.length;
+  }
   if (position.nextId !== undefined) {
     const next = items.findIndex((n) => n.id === position.nextId);
     if (next >= 0) return next;
   }
-  if (position.lastId !== undefined) {
-    const last = items.findIndex((n) => n.id === position.lastId);
-    if (last >= 0) return last + 1;
-  }
-  return position.offset;
+  const error = new CloudError(
+    'cursor_expired',
+    'the nodes on both sides of this cursor were deleted, and this cloud lists nodes in no order the service can resume by: list again without cursor',
+  );
+  error.cloud = cloud;
+  throw error;
 }

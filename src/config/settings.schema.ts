@@ -216,8 +216,20 @@ const nodeSetsSchema = z
   })
   .strict();
 
+const cursorsSchema = z
+  .object({
+    /**
+     * Key of the HMAC-SHA256 that seals cursors (at least 32 characters; normally ${SOME_ENV}, never
+     * committed). Every replica needs the same one. Absent: a random key per process, so cursors do
+     * not survive a restart or cross replicas.
+     */
+    secret: z.string().min(32).optional(),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
+    cursors: cursorsSchema.default(cursorsSchema.parse({})),
     auth: authSchema.default(authSchema.parse({})),
     http: httpSchema.default(httpSchema.parse({})),
     health: healthSchema.default(healthSchema.parse({})),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '../api/problem/problem.exception';
 import { ComputeService } from '../compute/compute.service';
+import { CursorScope, CursorSeal } from '../cursors/cursor-seal';
 import { decodeCursor, encodeCursor, OperationsService } from '../operations/operations.service';
 import { MemberObserver } from './member-observer';
 import { NodeSetPlan, previewNodeSet } from './node-set-preview';
@@ -45,6 +46,7 @@ export class NodeSetsService {
     private readonly compute: ComputeService,
     private readonly operations: OperationsService,
     private readonly observer: MemberObserver,
+    private readonly seal: CursorSeal,
   ) {
     this.store = runner.store;
   }
@@ -132,7 +134,8 @@ export class NodeSetsService {
   }
 
   async list(limit: number, cursor?: string): Promise<NodeSetPage> {
-    const after = cursor ? decodeCursor(cursor) : undefined;
+    const scope: CursorScope = { listing: 'node-sets', selection: '' };
+    const after = cursor ? decodeCursor(this.seal, scope, cursor) : undefined;
     const sets = await this.store.list(limit + 1, after);
     const items = sets.slice(0, limit);
     const last = items[items.length - 1];
@@ -141,7 +144,7 @@ export class NodeSetsService {
     );
     return {
       items: await this.observer.views(withMembers),
-      ...(sets.length > limit ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}),
+      ...(sets.length > limit ? { nextCursor: encodeCursor(this.seal, scope, last.createdAt, last.id) } : {}),
     };
   }
 

@@ -5,7 +5,7 @@ import { EventEmitter, on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProblemException } from '../api/problem/problem.exception';
 import { CloudError } from '../cloud/driver/cloud-error';
-import { MAX_CURSOR_LENGTH } from '../compute/cursor';
+import { boundedInteger, CursorScope, CursorSeal } from '../cursors/cursor-seal';
 import { DEFAULT_WAIT_TIMEOUT_MS, Settings } from '../config/settings.schema';
 import { STATE_STORE } from '../store/state-store';
 import type { OperationKind, OperationRecord, OperationState, StateStore } from '../store/state-store';
@@ -34,6 +34,7 @@ export class OperationsService {
   constructor(
     @Inject(STATE_STORE) private readonly store: StateStore,
     @Inject(ConfigService) config: ConfigService,
+    private readonly seal: CursorSeal,
   ) {
     this.settings = config.getOrThrow<Settings>('settings');
     this.changes.setMaxListeners(0);
@@ -68,7 +69,11 @@ export class OperationsService {
     limit: number;
     cursor?: string;
   }): Promise<OperationPage> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const scope: CursorScope = {
+      listing: 'operations',
+      selection: JSON.stringify([query.cloud ?? null, query.state ?? null]),
+    };
+    const after = query.cursor ? decodeCursor(this.seal, scope, query.cursor) : undefined;
     const rows = await this.store.listOperations({
       cloud: query.cloud,
       state: query.state,
@@ -79,7 +84,7 @@ export class OperationsService {
     const last = items[items.length - 1];
     return {
       items: items.map(operationView),
-      ...(rows.length > query.limit ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}),
+      ...(rows.length > query.limit ? { nextCursor: encodeCursor(this.seal, scope, last.createdAt, last.id) } : {}),
     };
   }
 
@@ -135,27 +140,23 @@ export class OperationsService {
   }
 }
 
-/** A (createdAt, id) position in a newest-first listing, as an opaque cursor (operations, node sets). */
-export function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+/** A (createdAt, id) position in a newest-first listing, as an opaque sealed cursor (operations, node sets). */
+export function encodeCursor(seal: CursorSeal, scope: CursorScope, createdAt: number, id: string): string {
+  return seal.seal(scope, [createdAt, id]);
 }
 
 /**
- * Reads a cursor `encodeCursor` made; `invalid_cursor` (400, the same problem as the node listings')
- * for anything else. Such a cursor never expires: the position is a key, not a row, so it holds
- * whatever was deleted since.
+ * Reads a cursor `encodeCursor` sealed for this listing; `invalid_cursor` (400, the same problem as
+ * the node listings') for anything else. Such a cursor never expires: the position is a key, not a
+ * row, so it holds whatever was deleted since.
  */
-export function decodeCursor(cursor: string): { createdAt: number; id: string } {
-  try {
-    const value: unknown =
-      cursor.length <= MAX_CURSOR_LENGTH ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
-    if (Array.isArray(value) && value.length === 2) {
-      const [createdAt, id] = value as [unknown, unknown];
-      if (typeof createdAt === 'number' && Number.isFinite(createdAt) && typeof id === 'string' && id)
-        return { createdAt, id };
-    }
-  } catch {
-    // falls through
+export function decodeCursor(seal: CursorSeal, scope: CursorScope, cursor: string): { createdAt: number; id: string } {
+  const value = seal.open(scope, cursor);
+  if (Array.isArray(value) && value.length === 2) {
+    const [createdAt, id] = value as [unknown, unknown];
+    // Milliseconds since 1970, at most Number.MAX_SAFE_INTEGER.
+    const at = boundedInteger(createdAt, 0, Number.MAX_SAFE_INTEGER);
+    if (at !== undefined && typeof id === 'string' && id) return { createdAt: at, id };
   }
   throw new CloudError('invalid_cursor', 'cursor is not one this service issued (pass nextCursor unchanged)');
 }

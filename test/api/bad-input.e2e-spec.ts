@@ -1,3 +1,5 @@
+import { encodeCursor } from '../../src/compute/cursor';
+import { CursorSeal } from '../../src/cursors/cursor-seal';
 import { call, startApp, TestApp, waitFor } from '../support/app';
 import { opensshPublicKey } from '../support/keys';
 import { expectProblem } from '../support/problem';
@@ -238,10 +240,10 @@ describe('bad input (v1, dummy cloud)', () => {
     expectProblem(
       await api('GET', '/clouds/default/nodes?cursor=not-a-cursor'),
       400,
-      /cursor is not a cursor this service issued/,
+      /cursor is not one this service issued for this listing/,
     );
     const forged = Buffer.from(JSON.stringify({ c: 'other', m: 'node-000001' })).toString('base64url');
-    expectProblem(await api('GET', `/clouds/default/nodes?cursor=${forged}`), 400, /cursor belongs to cloud "other"/);
+    expectProblem(await api('GET', `/clouds/default/nodes?cursor=${forged}`), 400, /not one this service issued/);
     expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown field "page"/);
   });
 
@@ -267,8 +269,8 @@ describe('bad input (v1, dummy cloud)', () => {
     const otherFilters = await api('GET', `/clouds/default/nodes?limit=1&state=running&cursor=${page.body.nextCursor}`);
     const otherCloud = await api('GET', `/clouds/default/nodes?cursor=${b64({ c: 'other', m: 'node-000001' })}`);
     for (const [res, detail] of [
-      [otherFilters, /other filters/],
-      [otherCloud, /belongs to cloud "other"/],
+      [otherFilters, /same cloud and filters/],
+      [otherCloud, /same cloud and filters/],
     ] as const) {
       const problem = expectProblem(res, 400, detail);
       expect(problem).toMatchObject({
@@ -280,7 +282,10 @@ describe('bad input (v1, dummy cloud)', () => {
 
   it('answers 410 cursor-expired, never a 400, for a cursor continuing in a cloud no longer configured', async () => {
     const problem = expectProblem(
-      await api('GET', `/nodes?cursor=${b64({ c: 'retired', p: 1000 })}`),
+      await api(
+        'GET',
+        `/nodes?cursor=${encodeCursor(t.app.get(CursorSeal), { kind: 'all-nodes', filter: '' }, { cloud: 'retired', position: { pageSize: 1000 } })}`,
+      ),
       410,
       /Restart the listing/,
     );

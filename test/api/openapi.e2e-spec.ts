@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCursor } from '../../src/compute/cursor';
+import { CursorSeal } from '../../src/cursors/cursor-seal';
 import { buildOpenApi } from '../../src/openapi/openapi';
 import { call, startApp, TestApp } from '../support/app';
 import { Exchange, FixtureServer } from '../support/fixture-server';
@@ -279,7 +280,11 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       status: 410,
       type: 'cursor-expired',
       send: () => {
-        const cursor = encodeCursor({ cloud: 'retired', position: { offset: 0, pageSize: 1000 }, filter: '' });
+        const cursor = encodeCursor(
+          t.app.get(CursorSeal),
+          { kind: 'all-nodes', filter: '' },
+          { cloud: 'retired', position: { pageSize: 1000 } },
+        );
         return call(t.url, 'GET', `/api/v1/nodes?cursor=${cursor}`, undefined, auth(READ_KEY));
       },
     },

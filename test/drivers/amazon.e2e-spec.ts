@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCursor } from '../../src/compute/cursor';
+import { CursorSeal } from '../../src/cursors/cursor-seal';
 import { call, ONE_ANSWER_PER_CALL, startApp, TestApp, waitFor } from '../support/app';
 import { Exchange, FixtureServer, RecordedRequest } from '../support/fixture-server';
 import { opensshPublicKey } from '../support/keys';
@@ -399,7 +400,7 @@ describe('amazon (EC2) driver over the v1 API, against recorded EC2 Query API an
     it('refuses a cursor that does not hold an EC2 position, asking EC2 nothing', async () => {
       const res = await api(
         'GET',
-        `/clouds/aws/nodes?cursor=${encodeCursor({ cloud: 'aws', position: { marker: 'not-a-marker', offset: 0, pageSize: 1000 }, filter: '' })}`,
+        `/clouds/aws/nodes?cursor=${encodeCursor(t.app.get(CursorSeal), { kind: 'nodes', cloud: 'aws', filter: '' }, { cloud: 'aws', position: { marker: 'not-a-marker', pageSize: 1000 } })}`,
       );
       const body = expectProblem(res, 400, /cursor/);
       expect(body).toMatchObject({

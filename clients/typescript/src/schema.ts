@@ -1335,7 +1335,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
              */
             400: {
                 headers: {
@@ -1376,7 +1376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
+            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, the nodes on both sides of the cursor were deleted on a cloud without a stable order, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
             410: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2493,7 +2493,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
              */
             400: {
                 headers: {
@@ -2524,7 +2524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
+            /** @description Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is gone, the nodes on both sides of the cursor were deleted on a cloud without a stable order, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`. */
             410: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3497,7 +3497,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
              */
             400: {
                 headers: {
@@ -3769,7 +3769,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
              */
             400: {
                 headers: {

@@ -143,7 +143,10 @@ const LISTING_CAUSES: Record<number, Record<string, () => unknown>> = {
     invalidCursor: () =>
       inCloud(
         'default',
-        new CloudError('invalid_cursor', 'cursor was issued for other filters: send the same filters with it'),
+        new CloudError(
+          'invalid_cursor',
+          'cursor is not one this service issued for this listing (same cloud and filters): pass nextCursor unchanged',
+        ),
       ),
   },
   410: {
@@ -159,11 +162,12 @@ const LISTING_CAUSES: Record<number, Record<string, () => unknown>> = {
 };
 
 const LISTING_DESCRIPTIONS: Record<number, string> = {
-  400: 'Or a `cursor` this service did not issue, or issued for another cloud or other filters (type …:invalid-cursor, `errors` names `cursor`).',
+  400: 'Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).',
   410:
     'Type urn:cloud-orchestrator:problem:cursor-expired: the `cursor` was issued by this service, but the place it ' +
     'names can no longer be found (the cloud forgot its page token or marker and the node the page ended at is ' +
-    'gone, or the cursor continues in a cloud no longer configured). Restart the listing without `cursor`.',
+    'gone, the nodes on both sides of the cursor were deleted on a cloud without a stable order, or the cursor ' +
+    'continues in a cloud no longer configured). Restart the listing without `cursor`.',
 };
 
 const WRITE_DESCRIPTIONS: Record<number, string> = {

@@ -141,6 +141,12 @@ export const ALL_CAPABILITIES: Capabilities = {
   metadata: true,
 };
 
+/** See ComputeDriver.nodeOrder. */
+export interface NodeOrder {
+  place(node: CloudNode): string | undefined;
+  isAfter(node: CloudNode, place: string): boolean;
+}
+
 export interface ComputeDriver {
   readonly engine: string;
   readonly capabilities: Capabilities;
@@ -153,6 +159,13 @@ export interface ComputeDriver {
   close(): Promise<void>;
 
   listNodes(page: PageRequest): Promise<Page<CloudNode>>;
+  /**
+   * The order listNodes' pages are in, when it follows keys that never change: `place(node)` names a
+   * node's place (short text; undefined when the node lacks a key), `isAfter(node, place)` whether a
+   * node comes after that place. With it, a listing whose last node (and the one after it) were
+   * deleted resumes exactly after that place; without it, such a cursor is `cursor_expired`.
+   */
+  readonly nodeOrder?: NodeOrder;
   getNode(id: string): Promise<CloudNode>;
   createNode(request: CreateNodeRequest): Promise<CloudNode>;
   /**

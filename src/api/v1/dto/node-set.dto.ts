@@ -18,7 +18,7 @@ import { CLOUD_NAME } from '../../../config/settings.schema';
 import { MEMBER_STEPS, NODE_SET_STATES, NODE_SET_VIEW_STATES } from '../../../node-sets/node-set.model';
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
-import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
+import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
 import { IntegerQueryParam, IsOptionalButNotNull, IsSafeName } from './validators';
 
 @ApiSchema({

@@ -4,7 +4,7 @@ import { ProblemDto } from '../../problem/problem.dto';
 import { NodeSetDto } from './node-set.dto';
 import { IntegerQueryParam } from './validators';
 import { NodeDto } from './node.dto';
-import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
+import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
 
 export const OPERATION_KINDS = [
   'createNode',

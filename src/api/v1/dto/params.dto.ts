@@ -1,6 +1,6 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { MAX_CURSOR_LENGTH } from '../../../compute/cursor';
+import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
 import { ArrayMaxSize, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { NODE_STATES } from '../../../cloud/driver/compute-driver';
 import type { NodeFilter, NodeState } from '../../../cloud/driver/compute-driver';

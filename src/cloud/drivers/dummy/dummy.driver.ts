@@ -10,6 +10,7 @@ import {
   ComputeDriver,
   CreateNodeRequest,
   NodeAction,
+  NodeOrder,
   NodeState,
   Page,
   PageRequest,
@@ -89,6 +90,8 @@ interface StoredNode {
 export class DummyDriver implements ComputeDriver {
   readonly engine = 'dummy';
   readonly capabilities = { ...ALL_CAPABILITIES };
+  /** Pages are in id order (ordinal, as markers compare). */
+  readonly nodeOrder: NodeOrder = { place: (node) => node.id, isAfter: (node, place) => node.id > place };
 
   /** In id order (ids are zero-padded and increasing, so creation order): listings need no sort. */
   private readonly nodes = new Map<string, StoredNode>();

@@ -1,4 +1,5 @@
 import { CloudError } from '../../driver/cloud-error';
+import type { NodeOrder } from '../../driver/compute-driver';
 
 /**
  * Where a walk over Nova's servers stands: the last node handed out, by the two keys the walk is
@@ -64,3 +65,9 @@ export function walkKeptLosingPlace(operation: string, restarts: number, cause: 
     { cause },
   );
 }
+
+/** The walk's order as the service resumes a re-read page by it (ComputeDriver.nodeOrder). */
+export const NOVA_NODE_ORDER: NodeOrder = {
+  place: (node) => (node.createdAt ? encodeNovaCursor({ id: node.id, created: node.createdAt }) : undefined),
+  isAfter: (node, place) => isAfter({ id: node.id, created: node.createdAt }, decodeNovaCursor(place)),
+};

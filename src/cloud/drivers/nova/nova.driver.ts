@@ -32,6 +32,7 @@ import {
   encodeNovaCursor,
   isAfter,
   isMarkerNotFound,
+  NOVA_NODE_ORDER,
   novaCursorOf,
   walkKeptLosingPlace,
   WALK_SORT,
@@ -67,6 +68,7 @@ export const CLIENT_TOKEN_KEY = `${SERVICE_METADATA_PREFIX}client-token`;
 
 export abstract class NovaDriver extends PkgcloudDriver {
   readonly capabilities: Capabilities = { ...ALL_CAPABILITIES };
+  readonly nodeOrder = NOVA_NODE_ORDER;
   /** The region of the compute endpoint in the catalog. */
   protected abstract readonly region: string;
   /** The identity service, as login messages name it ("Keystone"). */
