@@ -5,7 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { registerCallerSignal } from './api/caller-signal.hook';
 import { problemFrameworkOptions, registerJsonBodyLimits } from './api/framework-errors';
-import { registerJsonOnly } from './api/json-only.hook';
+import { bodiedRoutes, BodiedRoutes, registerJsonOnly } from './api/json-only.hook';
+import { registerMethodNotAllowed } from './api/method-not-allowed';
+import { MAX_REQUEST_HEAD_BYTES, registerRequestSizeLimits } from './api/request-size';
 import { registerUtf8JsonBody } from './api/utf8-json-body';
 import { RememberingValidationPipe } from './api/remembering-validation.pipe';
 import { NoUnknownQueryGuard } from './api/no-unknown-query.guard';
@@ -47,7 +49,7 @@ export interface CreateAppOptions {
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const settings: Settings =
     options.settings !== undefined ? validateSettings(options.settings) : loadSettings(options.load);
-  const probes = new ProbeFastPath();
+  const probes = new ProbeFastPath({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES });
   const adapter = new FastifyAdapter({
     // Liveness probes are answered before routing (see ProbeFastPath).
     serverFactory: probes.serverFactory,
@@ -108,9 +110,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     done();
   });
   registerAccessLog(fastify);
+  registerRequestSizeLimits(fastify);
   registerQueryRefusals(fastify);
+  registerMethodNotAllowed(fastify);
   registerAuth(fastify, settings.auth);
-  registerJsonOnly(fastify);
+  // Filled from the document below, before the server takes requests.
+  const bodied: BodiedRoutes = new Set();
+  registerJsonOnly(fastify, bodied);
   registerUtf8JsonBody(app, settings.http.bodyLimitBytes);
   registerJsonBodyLimits(fastify);
   registerCallerSignal(fastify);
@@ -135,6 +141,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   // compiles the response serializers.
   const document = buildOpenApi(app);
   registerResponseSchemas(fastify, document);
+  for (const route of bodiedRoutes(document)) bodied.add(route);
   setupOpenApi(app, document);
   return app;
 }

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemForStatus } from './problem/problem';
 import { ProblemException } from './problem/problem.exception';
 import { sendProblem } from './problem/problem.filter';
+import { MAX_REQUEST_HEAD_BYTES } from './request-size';
 
 /**
  * The longest identifier (node id, key-pair name) the API accepts in a body, in characters. A path
@@ -35,6 +36,25 @@ export const problemFrameworkOptions = {
   clientErrorHandler: clientProblem,
 };
 
+/**
+ * A head over Node's parser limit (MAX_REQUEST_HEAD_BYTES, far above the service's own limits, which
+ * registerRequestSizeLimits answers exactly). Node does not say which part overflowed, only the chunk
+ * it was parsing: one that starts a request line and has no line end means the target itself, a 414;
+ * anything else (header lines, or the middle of a line longer than a chunk) is answered as a 431 for
+ * the head as a whole.
+ */
+function headOverflow(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): [number, string] {
+  const packet = error.rawPacket;
+  return packet && REQUEST_LINE_START.test(packet.subarray(0, 16).toString('latin1')) && !packet.includes('\r\n')
+    ? [414, 'the request target (path and query) is longer than the service accepts']
+    : [
+        431,
+        `the request headers are larger than the service accepts (request line and headers over ${MAX_REQUEST_HEAD_BYTES} bytes)`,
+      ];
+}
+
+const REQUEST_LINE_START = /^[A-Z]+ \S/;
+
 /** The raw-socket answer for an error Node's HTTP parser raised (Fastify's default, as a problem). */
 function clientProblem(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -42,7 +62,7 @@ function clientProblem(error: NodeJS.ErrnoException, socket: Socket): void {
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'the request was not received in time']
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'the request headers are larger than the service accepts']
+        ? headOverflow(error)
         : [400, 'the request is not valid HTTP'];
   // No request was parsed, so no caller-given id can be read: a fresh one still ties the answer to the log.
   const requestId = randomUUID();

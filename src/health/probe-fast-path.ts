@@ -10,6 +10,12 @@ interface ServerOptions {
   maxRequestsPerSocket?: number;
 }
 
+/** What the service's own node:http server is made with. */
+export interface ServerSettings {
+  /** node:http's limit for the request line and headers together, in bytes. */
+  maxHeaderSize: number;
+}
+
 const LIVE = '/health/live';
 const READY = '/health/ready';
 /** Per-answer headers, never copied from the routed answer. */
@@ -41,9 +47,11 @@ export class ProbeFastPath {
   private readyDialect = '';
   private readyBody = '';
 
+  constructor(private readonly server: ServerSettings) {}
+
   /** For FastifyAdapter's serverFactory option: a node:http server that tries the fast path first. */
   readonly serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void, options: ServerOptions) => {
-    const server: Server = createServer((req, res) => {
+    const server: Server = createServer({ maxHeaderSize: this.server.maxHeaderSize }, (req, res) => {
       if (!this.answer(req, res)) handler(req, res);
     });
     // What Fastify does for the servers it creates itself.

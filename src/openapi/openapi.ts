@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { declarePathParameterTooLong, problemExampleComponents } from '../api/problem/api-problems.decorator';
+import { problemExampleComponents } from '../api/problem/api-problems.decorator';
+import { declareRequestRefusals } from './request-refusals';
 import { declareResponseHeaders } from './response-headers';
 
 /** The tags, in the order Swagger UI shows them, each with what it groups. */
@@ -26,7 +27,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setDescription(
       'One REST API in front of a farm of named clouds: list, create, reboot, start, stop and destroy nodes, ' +
         'and read images, sizes, locations and key pairs. Every error is `application/problem+json` (RFC 9457). ' +
-        'Every response carries `X-Request-Id`, the id of the request in the logs.',
+        'Every response carries `X-Request-Id`, the id of the request in the logs. A path the API serves, ' +
+        'called with a method it does not serve, answers 405 with `Allow` listing the methods it does (RFC 9110 §15.5.6).',
     )
     .setVersion('1')
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
@@ -50,7 +52,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controller, method) => method,
   });
   document.components = { ...document.components, examples: problemExampleComponents() };
-  return declareResponseHeaders(declarePathParameterTooLong(document));
+  return declareResponseHeaders(declareRequestRefusals(document));
 }
 
 /** Swagger UI at /docs, the OpenAPI document at /docs-json. */

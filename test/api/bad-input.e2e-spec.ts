@@ -420,8 +420,17 @@ describe('bad input (v1, dummy cloud)', () => {
     });
   });
 
-  it('answers unknown routes and methods with a 404 problem', async () => {
+  it('answers unknown routes with a 404 problem, and a method a known path does not serve with a 405 and Allow', async () => {
     expectProblem(await call(t.url, 'GET', '/api/v2/clouds'), 404, /no such route/);
-    expectProblem(await call(t.url, 'PUT', '/api/v1/clouds/default/nodes'), 404);
+    const put = await call(t.url, 'PUT', '/api/v1/clouds/default/nodes');
+    expect(expectProblem(put, 405, /PUT is not allowed/)).toMatchObject({
+      type: 'urn:cloud-orchestrator:problem:method-not-allowed',
+      instance: '/api/v1/clouds/default/nodes',
+      requestId: put.headers.get('x-request-id'),
+    });
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    const patch = await call(t.url, 'PATCH', '/health/live');
+    expectProblem(patch, 405);
+    expect(patch.headers.get('allow')).toBe('GET, HEAD');
   });
 });

@@ -123,14 +123,51 @@ describe('OpenAPI document', () => {
     expect(schemas.Problem.properties.status.type).toBe('integer');
   });
 
-  it('documents 414 on every operation whose path takes a parameter, and only there', () => {
+  it('documents 414 on every operation (an over-long target), and the path-parameter cause where the path takes one', () => {
     for (const { path, method, op } of operationsOf(served)) {
       const takesParam = path.includes('{');
-      expect({ path, method, has414: '414' in op.responses }).toEqual({ path, method, has414: takesParam });
-      if (takesParam)
-        expect(op.responses['414'].content['application/problem+json'].examples).toEqual({
-          pathParameterTooLong: { $ref: '#/components/examples/414-pathParameterTooLong' },
-        });
+      expect({ path, method, examples: op.responses['414']?.content['application/problem+json'].examples }).toEqual({
+        path,
+        method,
+        examples: {
+          requestTargetTooLong: { $ref: '#/components/examples/414-requestTargetTooLong' },
+          ...(takesParam ? { pathParameterTooLong: { $ref: '#/components/examples/414-pathParameterTooLong' } } : {}),
+        },
+      });
+    }
+  });
+
+  it('documents 400, 415 and 431 on every operation, and 413 and the content-coding 415 where a body is defined', () => {
+    for (const { path, method, op } of operationsOf(served)) {
+      const statuses = Object.keys(op.responses);
+      expect({ path, method, statuses }).toEqual({
+        path,
+        method,
+        statuses: expect.arrayContaining(['400', '414', '415', '431', ...(op.requestBody ? ['413'] : [])]),
+      });
+      const examples = Object.keys(op.responses['415'].content['application/problem+json'].examples);
+      expect({ path, method, examples }).toEqual({
+        path,
+        method,
+        examples: op.requestBody ? ['notJson', 'contentEncoding'] : ['noBodyDefined'],
+      });
+      if (op.requestBody)
+        expect(op.responses['415'].headers['Accept-Encoding']).toMatchObject({ schema: { type: 'string' } });
+    }
+  });
+
+  it('declares the event stream of streamOperationEvents, so generated clients expect a stream', () => {
+    const ok = served.paths['/api/v1/operations/{id}/events'].get.responses['200'];
+    expect(Object.keys(ok.content)).toEqual(['text/event-stream']);
+    expect(ok.content['text/event-stream'].schema).toMatchObject({ type: 'string' });
+    expect(ok.description).toMatch(/event: operation/);
+    // The example is what the stream sends: events whose data is an Operation.
+    const events = String(ok.content['text/event-stream'].example).split('\n\n').filter(Boolean);
+    expect(events.length).toBe(2);
+    const required: string[] = served.components.schemas.Operation.required;
+    for (const event of events) {
+      expect(event).toMatch(/^event: operation\nid: \d+\ndata: /);
+      expect(Object.keys(JSON.parse(event.split('data: ')[1]))).toEqual(expect.arrayContaining(required));
     }
   });
 
@@ -252,6 +289,78 @@ describe('OpenAPI document: documented problems are the ones the service sends',
       status: 400,
       type: 'bad-request',
       send: () => call(t.url, 'GET', '/api/v1/clouds/default/nodes?limit=2.5', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'unknown query parameter on an operation without query parameters',
+      operationId: 'listClouds',
+      status: 400,
+      type: 'bad-request',
+      send: () => call(t.url, 'GET', '/api/v1/clouds?x=1', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'unknown query parameter on the orphan report',
+      operationId: 'listNodeSetOrphans',
+      status: 400,
+      type: 'bad-request',
+      send: () => call(t.url, 'GET', '/api/v1/node-sets/orphans?limit=1', undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'a 70 kB query string',
+      operationId: 'listClouds',
+      status: 414,
+      type: 'uri-too-long',
+      send: () => call(t.url, 'GET', `/api/v1/clouds?q=${'a'.repeat(70_000)}`, undefined, auth(READ_KEY)),
+    },
+    {
+      name: 'header fields too large',
+      operationId: 'getNode',
+      status: 431,
+      type: 'headers-too-large',
+      send: () =>
+        call(t.url, 'GET', '/api/v1/clouds/default/nodes/node-000001', undefined, {
+          ...auth(READ_KEY),
+          'x-big': 'a'.repeat(20_000),
+        }),
+    },
+    {
+      name: 'a JSON body on an action that defines none',
+      operationId: 'rebootNode',
+      status: 415,
+      type: 'unsupported-media-type',
+      send: () =>
+        call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes/node-000001/actions/reboot',
+          { force: true },
+          auth(WRITE_KEY),
+        ),
+    },
+    {
+      name: 'a text body on a DELETE',
+      operationId: 'destroyNode',
+      status: 415,
+      type: 'unsupported-media-type',
+      send: () =>
+        call(t.url, 'DELETE', '/api/v1/clouds/default/nodes/node-000001', 'please', {
+          ...auth(WRITE_KEY),
+          'content-type': 'text/plain',
+        }),
+    },
+    {
+      name: 'a gzip Content-Encoding',
+      operationId: 'createNode',
+      status: 415,
+      type: 'unsupported-media-type',
+      header: 'accept-encoding',
+      send: () =>
+        call(
+          t.url,
+          'POST',
+          '/api/v1/clouds/default/nodes',
+          { name: 'gz', image: 'img-debian-12', size: 'small' },
+          { ...auth(WRITE_KEY), 'content-encoding': 'gzip' },
+        ),
     },
     {
       name: 'path parameter too long',

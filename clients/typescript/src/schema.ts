@@ -1159,6 +1159,16 @@ export interface operations {
                     "application/json": components["schemas"]["CloudList"];
                 };
             };
+            /** @description Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key. */
             401: {
                 headers: {
@@ -1171,6 +1181,26 @@ export interface operations {
             };
             /** @description The API key lacks the scope for this operation. */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1201,6 +1231,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCloud: {
@@ -1224,7 +1264,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cloud"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1264,8 +1304,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1290,6 +1340,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1335,7 +1395,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`). Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -1386,8 +1446,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1412,6 +1482,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1489,7 +1569,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -1554,7 +1634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1564,10 +1644,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not application/json. */
+            /** @description The request body is not application/json. Or the body has a Content-Encoding other than identity: the service decodes none (`Accept-Encoding: identity`). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description On a 415 for a content coding: the codings the service reads (`identity`: none). */
+                    "Accept-Encoding"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1604,6 +1686,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1675,7 +1767,7 @@ export interface operations {
                     "application/json": components["schemas"]["Node"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1715,8 +1807,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1741,6 +1843,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,7 +1923,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -1868,8 +1980,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -1904,6 +2026,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1975,7 +2107,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2030,8 +2162,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2066,6 +2208,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2147,7 +2299,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2202,8 +2354,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2238,6 +2400,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2319,7 +2491,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2374,8 +2546,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2410,6 +2592,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,7 +2685,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`). Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2534,6 +2726,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -2550,6 +2762,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,7 +2816,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2634,8 +2856,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2660,6 +2892,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,7 +2977,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2775,8 +3017,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2801,6 +3053,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2876,7 +3138,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2916,8 +3178,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -2942,6 +3214,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3027,7 +3309,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3067,8 +3349,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3093,6 +3385,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3173,7 +3475,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -3238,7 +3540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3248,10 +3550,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not application/json. */
+            /** @description The request body is not application/json. Or the body has a Content-Encoding other than identity: the service decodes none (`Accept-Encoding: identity`). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description On a 415 for a content coding: the codings the service reads (`identity`: none). */
+                    "Accept-Encoding"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3284,6 +3588,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3354,7 +3668,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3394,8 +3708,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3420,6 +3744,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3497,7 +3831,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`). Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -3528,6 +3862,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3544,6 +3898,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3576,7 +3940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Operation"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3616,8 +3980,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3642,6 +4016,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3662,15 +4046,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A text/event-stream of `operation` events (data: an Operation). */
+            /** @description A text/event-stream (WHATWG HTML §9.2) that stays open until the operation is done. Events: `event: operation` with `id:` (the `updatedAt` instant in epoch milliseconds) and `data:` one `Operation` (#/components/schemas/Operation) as JSON on one line, sent now and at each change, the last with `done: true`; `event: error` with `data:` `{"detail": string}` if the stream fails, after which it ends; and `: keep-alive` comment lines every 15 s. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example event: operation
+                     *     id: 1796097600000
+                     *     data: {"id":"0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11","kind":"rebootNode","cloud":"default","target":"node-000004","state":"running","done":false,"nodeState":"rebooting","createdAt":"2026-12-01T04:00:00.000Z","updatedAt":"2026-12-01T04:00:00.000Z","deadline":"2026-12-01T04:10:00.000Z"}
+                     *
+                     *     event: operation
+                     *     id: 1796097604000
+                     *     data: {"id":"0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11","kind":"rebootNode","cloud":"default","target":"node-000004","state":"succeeded","done":true,"nodeState":"running","createdAt":"2026-12-01T04:00:00.000Z","updatedAt":"2026-12-01T04:00:04.000Z","deadline":"2026-12-01T04:10:00.000Z"}
+                     */
+                    "text/event-stream": string;
+                };
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3710,8 +4105,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -3736,6 +4141,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3769,7 +4184,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`).
+             *     Or a `cursor` this service did not issue (forged, altered, unsealed, or sealed with another key), or issued for another listing, cloud or filters (type …:invalid-cursor, `errors` names `cursor`). Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -3800,6 +4215,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests from this API key (or client IP when the service runs open); retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3816,6 +4251,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3872,7 +4317,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -3927,10 +4372,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is not application/json. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json. Or the body has a Content-Encoding other than identity: the service decodes none (`Accept-Encoding: identity`). */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description On a 415 for a content coding: the codings the service reads (`identity`: none). */
+                    "Accept-Encoding"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3973,6 +4430,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The cloud is rate limiting (type …:cloud-rate-limited), or its circuit breaker is open after repeated failures (type …:cloud-circuit-open); see Retry-After. */
             503: {
                 headers: {
@@ -4004,6 +4471,16 @@ export interface operations {
                     "application/json": components["schemas"]["NodeSetOrphans"];
                 };
             };
+            /** @description Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid API key. */
             401: {
                 headers: {
@@ -4016,6 +4493,26 @@ export interface operations {
             };
             /** @description The API key lacks the scope for this operation. */
             403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -4046,6 +4543,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getNodeSet: {
@@ -4069,7 +4576,7 @@ export interface operations {
                     "application/json": components["schemas"]["NodeSet"];
                 };
             };
-            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. */
+            /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4109,8 +4616,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -4135,6 +4652,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4175,7 +4702,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header.
+             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -4230,8 +4757,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A path parameter is longer than any identifier the API accepts, even percent-encoded. */
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). Or: A path parameter is longer than any identifier the API accepts, even percent-encoded. */
             414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
@@ -4266,6 +4803,16 @@ export interface operations {
                     "RateLimit-Remaining"?: number;
                     /** @description Seconds until the current window ends. */
                     "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4355,6 +4902,46 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Malformed percent-encoding in the query (other unknown query parameters are ignored here). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The Health Check is not successful */
@@ -4508,6 +5095,46 @@ export interface operations {
                     };
                 };
             };
+            /** @description Malformed percent-encoding in the query (other unknown query parameters are ignored here). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The Health Check is not successful */
             503: {
                 headers: {
@@ -4603,6 +5230,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CloudHealthReport"];
+                };
+            };
+            /** @description Malformed percent-encoding in the query (other unknown query parameters are ignored here). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request target (path and query) is longer than 16384 bytes (RFC 9110 §15.5.15). */
+            414: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This operation takes no request body: any content (a non-zero Content-Length, or a Transfer-Encoding) is refused, whatever its type (RFC 9110 §9.3: content here has no defined meaning). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request header fields total more than 16384 bytes (RFC 6585 §5). */
+            431: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath, OpenAPIObject } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { CloudError } from '../../cloud/driver/cloud-error';
 import { PROBLEM_CONTENT_TYPE, Problem } from './problem';
 import { ProblemDto } from './problem.dto';
@@ -8,7 +8,7 @@ import { toProblem } from './to-problem';
 import { keyMalformed, KeyInFlightProblem, keyReused } from '../../idempotency/idempotency-problems';
 import { memberProblem } from '../../node-sets/node-set-problems';
 
-const DESCRIPTIONS: Record<number, string> = {
+export const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed: invalid fields, unknown fields or bad JSON.',
   401: 'No valid API key.',
   403: 'The API key lacks the scope for this operation.',
@@ -53,7 +53,7 @@ const RATE_LIMIT_HEADERS = {
  * Examples are made from these by the same mapping that answers requests (toProblem), so the
  * documented `type`s are the ones sent.
  */
-const CAUSES: Record<number, Record<string, () => unknown>> = {
+export const CAUSES: Record<number, Record<string, () => unknown>> = {
   400: {
     validation: () =>
       new ProblemException(400, 'name must be longer than or equal to 1 characters', {
@@ -129,6 +129,43 @@ const CAUSES: Record<number, Record<string, () => unknown>> = {
       ),
   },
 };
+
+/**
+ * Refusals the service makes before any controller runs, on every route (query refusals, request
+ * size limits, the request-content rules), documented on the built document by declareRequestRefusals.
+ */
+export const REQUEST_CAUSES = {
+  400: {
+    unknownQueryParameter: () =>
+      new ProblemException(400, 'unknown query parameter "limt"', {
+        errors: [{ field: 'limt', message: 'unknown query parameter "limt"' }],
+      }),
+    malformedQuery: () =>
+      new ProblemException(400, 'limit is not valid percent-encoded UTF-8', {
+        errors: [{ field: 'limit', message: 'limit is not valid percent-encoded UTF-8' }],
+      }),
+  },
+  414: {
+    requestTargetTooLong: () =>
+      new ProblemException(414, 'the request target (path and query) is 70023 bytes; the service reads at most 16384'),
+  },
+  415: {
+    noBodyDefined: () =>
+      new ProblemException(
+        415,
+        'POST /api/v1/clouds/:cloud/nodes/:nodeId/actions/reboot takes no request body; send none (no Content-Length or an empty one)',
+      ),
+    contentEncoding: () =>
+      new ProblemException(
+        415,
+        'the request body\'s Content-Encoding "gzip" is not supported; send it unencoded (identity)',
+      ),
+  },
+  431: {
+    headersTooLarge: () =>
+      new ProblemException(431, 'the request headers are larger than the service accepts (20031 bytes; at most 16384)'),
+  },
+} satisfies Record<number, Record<string, () => unknown>>;
 
 /** More causes of a non-idempotent write (Idempotency-Key), documented only on those (ApiWriteProblems). */
 const WRITE_CAUSES: Record<number, Record<string, () => unknown>> = {
@@ -209,6 +246,12 @@ export function problemExampleComponents(): Record<string, { summary: string; va
     return [exampleName(c.status, cause), { summary: `${value.title} (${value.type})`, value }] as const;
   });
   return Object.fromEntries([
+    ...Object.entries(REQUEST_CAUSES).flatMap(([status, causes]) =>
+      Object.entries(causes).map(([cause, make]) => {
+        const value = toProblem(make());
+        return [exampleName(Number(status), cause), { summary: `${value.title} (${value.type})`, value }] as const;
+      }),
+    ),
     ...Object.keys({ ...CAUSES, ...WRITE_CAUSES, ...LISTING_CAUSES }).flatMap((status) =>
       Object.entries(problemExamples(Number(status))).map(([cause, value]) => [
         exampleName(Number(status), cause),
@@ -293,7 +336,8 @@ function problemResponse(
   });
 }
 
-function problemContent(status: number, causes: Record<string, unknown>) {
+/** The problem+json content of one status, with one example (by reference) per named cause. */
+export function problemContent(status: number, causes: Record<string, unknown>) {
   return {
     [PROBLEM_CONTENT_TYPE]: {
       schema: { $ref: getSchemaPath(ProblemDto) },
@@ -302,23 +346,4 @@ function problemContent(status: number, causes: Record<string, unknown>) {
       ),
     },
   };
-}
-
-/**
- * Documents 414 on every operation whose path takes a parameter: the router refuses a parameter longer
- * than MAX_PATH_PARAM_CHARS before any controller runs, so no decorator can declare it. Done on the
- * built document, so operations added later get it too.
- */
-export function declarePathParameterTooLong(document: OpenAPIObject): OpenAPIObject {
-  const tooLong = { description: DESCRIPTIONS[414], content: problemContent(414, CAUSES[414]) };
-  for (const [path, item] of Object.entries(document.paths)) {
-    if (!path.includes('{')) continue;
-    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
-      const operation = item[method];
-      if (!operation) continue;
-      const responses = Object.entries({ ...operation.responses, 414: tooLong });
-      operation.responses = Object.fromEntries(responses.sort(([a], [b]) => a.localeCompare(b)));
-    }
-  }
-  return document;
 }

@@ -62,7 +62,23 @@ export class OperationsController {
       'Each event is `event: operation` with the operation as JSON in `data`; the stream ends after the event with `done: true`. A comment line is sent every 15 s to keep proxies from closing it.',
   })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'A text/event-stream of `operation` events (data: an Operation).' })
+  @ApiOkResponse({
+    description:
+      'A text/event-stream (WHATWG HTML §9.2) that stays open until the operation is done. Events: ' +
+      '`event: operation` with `id:` (the `updatedAt` instant in epoch milliseconds) and `data:` one `Operation` ' +
+      '(#/components/schemas/Operation) as JSON on one line, sent now and at each change, the last with `done: true`; ' +
+      '`event: error` with `data:` `{"detail": string}` if the stream fails, after which it ends; and `: keep-alive` ' +
+      'comment lines every 15 s.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description: 'Server-sent events, each `event:`, `id:` and `data:` lines ended by a blank line.',
+        },
+        example: sseExample(),
+      },
+    },
+  })
   @ApiProblems(400, 404)
   async streamOperationEvents(
     @Param() params: OperationParams,
@@ -72,4 +88,30 @@ export class OperationsController {
     await this.operations.get(params.id); // a 404 problem before the stream starts
     await streamOperation(this.operations, params.id, request, reply);
   }
+}
+
+/** Two events of a reboot as the stream sends them: one now, one when it is done. */
+function sseExample(): string {
+  const operation = {
+    id: '0b6f2c1e-6a43-4f7e-9a57-1d0f5b7b1c11',
+    kind: 'rebootNode',
+    cloud: 'default',
+    target: 'node-000004',
+    state: 'running',
+    done: false,
+    nodeState: 'rebooting',
+    createdAt: '2026-12-01T04:00:00.000Z',
+    updatedAt: '2026-12-01T04:00:00.000Z',
+    deadline: '2026-12-01T04:10:00.000Z',
+  };
+  const done = {
+    ...operation,
+    state: 'succeeded',
+    done: true,
+    nodeState: 'running',
+    updatedAt: '2026-12-01T04:00:04.000Z',
+  };
+  return [operation, done]
+    .map((op) => `event: operation\nid: ${Date.parse(op.updatedAt)}\ndata: ${JSON.stringify(op)}\n\n`)
+    .join('');
 }
