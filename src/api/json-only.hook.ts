@@ -40,24 +40,31 @@ export function registerJsonOnly(fastify: FastifyInstance, bodied: BodiedRoutes)
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route === undefined || !hasContent(request)) return;
-    const refuse = (detail: string) => {
-      sendProblem(reply, request, new ProblemException(415, detail));
+    // errors[] names what to change: the body itself, or the header that describes it.
+    const refuse = (detail: string, field: string) => {
+      sendProblem(reply, request, new ProblemException(415, detail, { errors: [{ field, message: detail }] }));
       return reply;
     };
     if (!bodied.has(routeKey(request.method, route)))
-      return refuse(`${request.method} ${route} takes no request body; send none (no Content-Length or an empty one)`);
+      return refuse(
+        `${request.method} ${route} takes no request body; send none (no Content-Length or an empty one)`,
+        'body',
+      );
     const coding = String(request.headers['content-encoding'] ?? 'identity')
       .trim()
       .toLowerCase();
     if (coding !== 'identity' && coding !== '') {
       reply.header('Accept-Encoding', 'identity');
-      return refuse(`the request body's Content-Encoding "${coding}" is not supported; send it unencoded (identity)`);
+      return refuse(
+        `the request body's Content-Encoding "${coding}" is not supported; send it unencoded (identity)`,
+        'Content-Encoding',
+      );
     }
     const type = String(request.headers['content-type'] ?? '')
       .split(';')[0]
       .trim()
       .toLowerCase();
     if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) return;
-    return refuse(`the request body must be application/json (got ${type || 'no Content-Type'})`);
+    return refuse(`the request body must be application/json (got ${type || 'no Content-Type'})`, 'Content-Type');
   });
 }

@@ -213,3 +213,48 @@ describe('values in request bodies (v1, dummy cloud)', () => {
     );
   });
 });
+
+describe('problems about the body as a whole name it in errors[] (v1, dummy cloud)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ rateLimit: { enabled: false }, clouds: { default: { engine: 'dummy' } } });
+  });
+  afterAll(() => t.close());
+  const post = (body: string | undefined, type = 'application/json') =>
+    fetch(`${t.url}/api/v1/clouds/default/nodes`, { method: 'POST', headers: { 'content-type': type }, body }).then(
+      async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }),
+    );
+
+  it.each([
+    ['malformed JSON', '{"name": "x",', 400, /JSON/],
+    ['a truncated string', '{"name": "x', 400, /JSON/],
+    ['an empty JSON body', '', 400, /empty/i],
+    ['an oversized body', JSON.stringify({ name: 'n', userData: 'x'.repeat(300 * 1024) }), 413, /too large/],
+  ] as const)('%s: errors[] names the body', async (_label, body, status, detail) => {
+    const problem = expectProblem(await post(body), status, detail);
+    expect(problem.errors).toEqual([{ field: 'body', message: problem.detail }]);
+  });
+
+  it.each(['text/plain', 'application/xml'])('a %s body (415) names the Content-Type header', async (type) => {
+    const problem = expectProblem(await post('x', type), 415, /application\/json/);
+    expect(problem.errors).toEqual([{ field: 'Content-Type', message: problem.detail }]);
+  });
+
+  it('content where none is defined names the body, an unread Content-Encoding names that header (415)', async () => {
+    // Refused before the route's handler runs: the node need not exist.
+    const onAction = await fetch(`${t.url}/api/v1/clouds/default/nodes/node-000001/actions/reboot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+    let problem = expectProblem(onAction, 415, /takes no request body/);
+    expect(problem.errors).toEqual([{ field: 'body', message: problem.detail }]);
+    const gzip = await fetch(`${t.url}/api/v1/clouds/default/nodes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{}',
+    }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+    problem = expectProblem(gzip, 415, /Content-Encoding/);
+    expect(problem.errors).toEqual([{ field: 'Content-Encoding', message: problem.detail }]);
+  });
+});

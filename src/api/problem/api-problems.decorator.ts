@@ -80,7 +80,12 @@ export const CAUSES: Record<number, Record<string, () => unknown>> = {
       message: "'/api/v1/clouds/default/nodes/aaa…' is exceeding the max param length",
     }),
   },
-  415: { notJson: () => new ProblemException(415, 'the request body must be application/json (got text/plain)') },
+  415: {
+    notJson: () => {
+      const message = 'the request body must be application/json (got text/plain)';
+      return new ProblemException(415, message, { errors: [{ field: 'Content-Type', message }] });
+    },
+  },
   429: {
     tooManyRequests: () =>
       new ProblemException(429, 'too many requests: at most 100 per 10 s for this caller; retry in 7 seconds'),
@@ -150,16 +155,15 @@ export const REQUEST_CAUSES = {
       new ProblemException(414, 'the request target (path and query) is 70023 bytes; the service reads at most 16384'),
   },
   415: {
-    noBodyDefined: () =>
-      new ProblemException(
-        415,
-        'POST /api/v1/clouds/:cloud/nodes/:nodeId/actions/reboot takes no request body; send none (no Content-Length or an empty one)',
-      ),
-    contentEncoding: () =>
-      new ProblemException(
-        415,
-        'the request body\'s Content-Encoding "gzip" is not supported; send it unencoded (identity)',
-      ),
+    noBodyDefined: () => {
+      const message =
+        'POST /api/v1/clouds/:cloud/nodes/:nodeId/actions/reboot takes no request body; send none (no Content-Length or an empty one)';
+      return new ProblemException(415, message, { errors: [{ field: 'body', message }] });
+    },
+    contentEncoding: () => {
+      const message = 'the request body\'s Content-Encoding "gzip" is not supported; send it unencoded (identity)';
+      return new ProblemException(415, message, { errors: [{ field: 'Content-Encoding', message }] });
+    },
   },
   431: {
     headersTooLarge: () =>

@@ -15,6 +15,18 @@ interface FastifyLikeError {
 /** What a caller does with an expired cursor, said in every such problem. */
 const RESTART = 'Restart the listing: send the same request without `cursor` (nodes listed before may be listed again)';
 
+/**
+ * Fastify's content-type parser errors (FST_ERR_CTP_*: malformed, empty, too large) are about the body
+ * as a whole, so `errors[]` names `body`; or the `Content-Type` header when the media type is refused.
+ */
+function bodyErrors(error: FastifyLikeError | undefined, message: string): Partial<Problem> {
+  const code = error?.code;
+  if (typeof code !== 'string' || !code.startsWith('FST_ERR_CTP_')) return {};
+  const field =
+    code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_INVALID_TYPE' ? 'Content-Type' : 'body';
+  return { errors: [{ field, message }] };
+}
+
 /** Every error the service can meet, as a problem body. Unknown errors are logged, never echoed. */
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem;
@@ -45,6 +57,8 @@ export function toProblem(exception: unknown): Problem {
     return problemForStatus(
       status,
       status === 404 && /^Cannot /.test(detail) ? `no such route: ${detail.slice(7)}` : detail,
+      // The framework hands its own 4xx errors (body parsing) over as an HttpException caused by them.
+      bodyErrors(exception.cause as FastifyLikeError | undefined, detail),
     );
   }
   const fastify = exception as FastifyLikeError;
@@ -55,7 +69,8 @@ export function toProblem(exception: unknown): Problem {
     fastify.statusCode &&
     fastify.statusCode < 500
   ) {
-    return problemForStatus(fastify.statusCode, String(fastify.message ?? 'bad request'));
+    const message = String(fastify.message ?? 'bad request');
+    return problemForStatus(fastify.statusCode, message, bodyErrors(fastify, message));
   }
   if (isClientAbort(exception)) {
     // The client's doing, not the service's: one line (the request id comes with it), no stack.
