@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CloudError } from '../cloud/driver/cloud-error';
-import { ComputeService } from '../compute/compute.service';
+import { ComputeService, NodeView } from '../compute/compute.service';
+import { isMemberNode } from './member-identity';
 import { NodeSetRunner } from './node-set-runner';
 import { NodeSetStore } from './node-set-store';
 import { NODE_SET_METADATA_KEY } from './node-set.model';
@@ -9,8 +10,8 @@ import { memberProblem } from './node-set-problems';
 /**
  * destroyNode on a node that belongs to a live node set (`creating` or `ready`) is a 409: destroying
  * one member behind the set's back breaks its all-or-nothing promise; the set is deleted as a whole.
- * The set's journal in the store decides, not the node's metadata mark (which a cloud may not keep
- * and which orphans also carry). Reboot, stop and start stay allowed; members of a set rolling back,
+ * The set's journal in the store names the member, and the node's mark confirms it is that member (a
+ * mark alone is not enough: orphans carry one too). Reboot, stop and start stay allowed; members of a set rolling back,
  * failed, deleting or deleted are not held.
  */
 @Injectable()
@@ -31,24 +32,28 @@ export class NodeSetMemberGuard {
   }
 
   /**
-   * Throws the 409 when the journal records `nodeId` as a member of a live set on `cloud`. While a
-   * set on that cloud has a create sent and not yet answered, the node may be that member before the
-   * journal knows its id: only then is the node read, and its mark naming that set holds it too.
+   * Throws the 409 when the journal records `nodeId` as a member of a live set on `cloud` and the node
+   * carries that set's mark (a node that only has a member's id, as a cloud that reuses ids can give
+   * it, is not the member). While a set on that cloud has a create sent and not yet answered, the
+   * node may be that member before the journal knows its id: its mark naming that set holds it too.
+   * The node is read only when the journal names a candidate.
    */
   async refuseMember(cloud: string, nodeId: string): Promise<void> {
     const candidates = await this.store.liveMembersFor(cloud, nodeId);
-    const recorded = candidates.find((m) => m.nodeId === nodeId);
-    if (recorded) throw memberProblem(cloud, nodeId, recorded.setId, recorded.name);
-    const pending = new Map(candidates.map((m) => [m.setId, m]));
-    if (!pending.size) return;
-    let mark: string | undefined;
+    if (!candidates.length) return;
+    let node: NodeView;
     try {
-      mark = (await this.compute.getNode(cloud, nodeId)).metadata?.[NODE_SET_METADATA_KEY];
+      node = await this.compute.getNode(cloud, nodeId);
     } catch (error) {
       if (CloudError.is(error) && error.kind === 'not_found') return; // the destroy answers the 404
       throw error;
     }
-    const member = mark === undefined ? undefined : pending.get(mark);
+    const recorded = candidates.find(
+      (m) => m.nodeId === nodeId && isMemberNode(this.compute, { cloud, setId: m.setId }, node),
+    );
+    if (recorded) throw memberProblem(cloud, nodeId, recorded.setId, recorded.name);
+    const mark = node.metadata?.[NODE_SET_METADATA_KEY];
+    const member = candidates.find((m) => m.nodeId === null && mark !== undefined && m.setId === mark);
     if (member) throw memberProblem(cloud, nodeId, member.setId, `${member.name} (its create is being answered)`);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { runDetached } from '../cloud/call-scope';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
+import { isMemberNode } from './member-identity';
 import { MemberSighting, nodeSetView, NodeSetView } from './node-set-view';
 import type { MemberRecord, NodeSetRecord } from './node-set.model';
 
@@ -14,7 +15,8 @@ type CloudRead = { nodes: Map<string, NodeView> } | { error: string };
  * Each cloud is listed once per read however many members and sets it holds (the operation
  * watcher's one-listing-per-cloud rule: the cost follows the clouds, not the members), and concurrent
  * reads share one listing in flight. A member the listing lacks is asked for by id before it is
- * called gone (the listing is capped, and some clouds list late); a cloud that cannot be read marks
+ * called gone (the listing is capped, and some clouds list late), and a node under a member's id
+ * without its set's mark is not the member (clouds reuse ids): the member is gone; a cloud that cannot be read marks
  * its members `unknown` with the reason and does not fail the read. Every call is bounded by the
  * cloud's timeout, as any request to it.
  */
@@ -51,19 +53,24 @@ export class MemberObserver {
           return;
         }
         const listed = read.nodes.get(m.nodeId);
-        seen.set(m.idx, listed ? { nodeState: listed.state } : await this.lookUp(m.cloud, m.nodeId));
+        seen.set(m.idx, listed ? this.sighting(m, listed) : await this.lookUp(m));
       }),
     );
     return seen;
   }
 
-  private async lookUp(cloud: string, nodeId: string): Promise<MemberSighting> {
+  private async lookUp(m: MemberRecord): Promise<MemberSighting> {
     try {
-      return { nodeState: (await this.compute.getNode(cloud, nodeId)).state };
+      return this.sighting(m, await this.compute.getNode(m.cloud, m.nodeId!));
     } catch (error) {
       if (CloudError.is(error) && error.kind === 'not_found') return { nodeState: 'gone' };
-      return { nodeState: 'unknown', error: reason(cloud, error) };
+      return { nodeState: 'unknown', error: reason(m.cloud, error) };
     }
+  }
+
+  /** A node under the member's id without its set's mark is another node: the member is gone. */
+  private sighting(m: MemberRecord, node: NodeView): MemberSighting {
+    return { nodeState: isMemberNode(this.compute, m, node) ? node.state : 'gone' };
   }
 
   private read(cloud: string): Promise<CloudRead> {

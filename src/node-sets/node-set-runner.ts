@@ -12,6 +12,7 @@ import { STATE_STORE } from '../store/state-store';
 import type { StateStore } from '../store/state-store';
 import { NodeSetStore } from './node-set-store';
 import { nodeSetView } from './node-set-view';
+import { isMemberNode } from './member-identity';
 import { MemberRecord, NODE_SET_METADATA_KEY, NodeSetRecord } from './node-set.model';
 
 /** Most active sets one replica drives at a time. */
@@ -136,7 +137,9 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
         continue; // the deadline still applies
       }
       for (const m of cloudMembers) {
-        const node = nodes.get(m.nodeId!);
+        const listed = nodes.get(m.nodeId!);
+        // A node under the member's id without its set's mark is not the member (clouds reuse ids).
+        const node = listed && isMemberNode(this.compute, m, listed) ? listed : undefined;
         if (!node) {
           // Some clouds list a new node only after a moment; one missing for longer is asked for by
           // id, and one its cloud no longer has (destroyed outside the set) fails the set now, not
@@ -182,11 +185,13 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** True when the member's cloud answers that its node does not exist; false on any other answer. */
+  /**
+   * True when the member's cloud answers that its node does not exist, or has under its id a node
+   * without the set's mark (another node); false on any other answer.
+   */
   private async isGone(m: MemberRecord): Promise<boolean> {
     try {
-      await this.compute.getNode(m.cloud, m.nodeId!);
-      return false;
+      return !isMemberNode(this.compute, m, await this.compute.getNode(m.cloud, m.nodeId!));
     } catch (error) {
       return CloudError.is(error) && error.kind === 'not_found';
     }
@@ -327,7 +332,8 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
     if (!destroying.length) return;
     const nodes = new Map((await this.compute.allNodesOfCloud(cloud)).map((n) => [n.id, n]));
     for (const m of destroying) {
-      const node = nodes.get(m.nodeId!);
+      const listed = nodes.get(m.nodeId!);
+      const node = listed && isMemberNode(this.compute, m, listed) ? listed : undefined;
       if (!node || node.state === 'terminated')
         await this.updateMember(
           set,
@@ -340,8 +346,23 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
+  /**
+   * Destroys the member's node, after reading it: a node under its id without the set's mark is
+   * another node (clouds reuse ids), which is left alone while the member is recorded as gone.
+   */
   private async destroy(set: NodeSetRecord, m: MemberRecord): Promise<void> {
     try {
+      const node = await this.compute.getNode(m.cloud, m.nodeId!);
+      if (!isMemberNode(this.compute, m, node)) {
+        await this.updateMember(
+          set,
+          m,
+          { step: 'destroyed', nodeState: 'gone', error: null },
+          'destroyed',
+          `gone: node ${node.id} carries no mark of this set (another node with the member's id), left alone`,
+        );
+        return;
+      }
       await this.compute.destroyNode(m.cloud, m.nodeId!);
     } catch (error) {
       if (CloudError.is(error) && error.kind === 'not_found') {

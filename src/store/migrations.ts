@@ -122,6 +122,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_dummy_sequences': {
+    async up(db: Kysely<any>) {
+      // The last node number each persisted dummy cloud issued: ids are never reused after a restart,
+      // even when the nodes that had the highest ones are gone.
+      await db.schema
+        .createTable('dummy_sequences')
+        .addColumn('cloud', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('last', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

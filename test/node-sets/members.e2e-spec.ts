@@ -18,16 +18,8 @@ jest.setTimeout(60_000);
 describe('node set members (dummy clouds)', () => {
   let t: TestApp;
   const run = randomUUID().slice(0, 8);
-  const { api, member, nodesOf, waitDone: done } = nodeSetClient(() => t, run);
+  const { api, member, nodesOf, creatingSet, readySet, waitDone: done } = nodeSetClient(() => t, run);
   const driverOf = (cloud: string): ComputeDriver => t.app.get(CloudRegistry).get(cloud)!.driver;
-  /** A set made and waited for until its create operation is done (it must succeed). */
-  const readySet = async (name: string, nodes: unknown[]) => {
-    const created = await api('POST', '/node-sets', { name, nodes });
-    expect(created.status).toBe(202);
-    const op = await done(created.headers.get('operation-location')!);
-    expect(op.state).toBe('succeeded');
-    return op.result as { id: string; members: Array<{ cloud: string; name: string; nodeId: string }> };
-  };
   const deleteSet = async (id: string) => {
     const deleted = await api('DELETE', `/node-sets/${id}`);
     expect(deleted.status).toBe(202);
@@ -150,21 +142,12 @@ describe('node set members (dummy clouds)', () => {
   });
 
   it('a member destroyed at its cloud while the set is creating fails the set at once (not at its timeout)', async () => {
-    const created = await api('POST', '/node-sets', {
-      name: 'vanishing',
-      timeoutSeconds: 120,
-      nodes: [member('stuck', 'v'), member('a', 'v-a')],
-    });
-    expect(created.status).toBe(202);
-    const pending = await waitFor(async () => {
-      const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
-      return set.members[0].nodeId ? set.members[0] : undefined;
-    });
-    await driverOf('stuck').destroyNode(pending.nodeId);
+    const { created, nodeId } = await creatingSet('vanishing', 'stuck', 'a');
+    await driverOf('stuck').destroyNode(nodeId);
     const op = (await call(t.url, 'GET', `${created.headers.get('operation-location')}?wait=20`)).body;
     expect(op.state).toBe('failed');
-    expect(op.error).toMatchObject({ status: 502, cloud: 'stuck', member: `${run}-v` });
-    expect(op.error.detail).toMatch(new RegExp(`node ${pending.nodeId} is gone from its cloud`));
+    expect(op.error).toMatchObject({ status: 502, cloud: 'stuck', member: `${run}-vanishing` });
+    expect(op.error.detail).toMatch(new RegExp(`node ${nodeId} is gone from its cloud`));
     const set = (await api('GET', `/node-sets/${created.body.id}`)).body;
     expect(set.state).toBe('failed');
     expect(set.members[0]).toMatchObject({ step: 'destroyed', nodeState: 'gone' });

@@ -51,8 +51,10 @@ export interface DummyFaults {
 
 /** Keeps a dummy cloud's nodes outside the process (see DummyNodeStore). */
 export interface DummyPersistence {
-  load(): Promise<StoredNodeRecord[]>;
-  save(node: StoredNodeRecord): Promise<void>;
+  /** The nodes kept, and the highest node number ever issued (nodes that had higher ones may be gone). */
+  load(): Promise<{ nodes: StoredNodeRecord[]; issued: number }>;
+  /** Writes a node; `issued`, with a create, records its number as issued in the same write. */
+  save(node: StoredNodeRecord, issued?: number): Promise<void>;
   remove(id: string): Promise<void>;
 }
 
@@ -175,7 +177,7 @@ export class DummyDriver implements ComputeDriver {
     node.settlesTo = failing ? 'error' : 'running';
     this.nodes.set(node.view.id, node);
     try {
-      await this.persist(node);
+      await this.persist(node, this.sequence);
     } catch (error) {
       this.nodes.delete(node.view.id);
       throw new CloudError(
@@ -310,7 +312,9 @@ export class DummyDriver implements ComputeDriver {
     const persistence = this.options.persistence;
     if (!persistence) return Promise.resolve();
     this.loaded ??= persistence.load().then(
-      (records) => {
+      ({ nodes: records, issued }) => {
+        // A real cloud never hands out a destroyed node's id again right away; this one never does.
+        this.sequence = Math.max(this.sequence, issued);
         // Ordinal order (as listNodes' markers compare); new ids are higher, so appending keeps it.
         records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         for (const { clientToken, settlesTo, ...view } of records) {
@@ -329,10 +333,10 @@ export class DummyDriver implements ComputeDriver {
   }
 
   /** Writes a node through to the store before the call answers, like a cloud that has accepted it. */
-  private async persist(node: StoredNode): Promise<void> {
+  private async persist(node: StoredNode, issued?: number): Promise<void> {
     if (!this.options.persistence) return;
     const record: StoredNodeRecord = { ...node.view, clientToken: node.clientToken, settlesTo: node.settlesTo };
-    await this.options.persistence.save(record);
+    await this.options.persistence.save(record, issued);
   }
 }
 
