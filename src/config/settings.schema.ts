@@ -220,8 +220,8 @@ const cursorsSchema = z
   .object({
     /**
      * Key of the HMAC-SHA256 that seals cursors (at least 32 characters; normally ${SOME_ENV}, never
-     * committed). Every replica needs the same one. Absent: a random key per process, so cursors do
-     * not survive a restart or cross replicas.
+     * committed). Every replica needs the same one. Absent: a key the service makes once and keeps in
+     * its state store, shared by every replica on that store and kept across restarts.
      */
     secret: z.string().min(32).optional(),
   })

@@ -1,8 +1,10 @@
-import { Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CloudError } from '../cloud/driver/cloud-error';
 import type { Settings } from '../config/settings.schema';
+import { STATE_STORE } from '../store/state-store';
+import type { StateStore } from '../store/state-store';
 
 /** The longest cursor this service issues (and reads): a driver marker plus a few ids, base64url. */
 export const MAX_CURSOR_LENGTH = 2048;
@@ -24,24 +26,22 @@ export interface CursorScope {
  * Makes cursors authenticated: `<base64url JSON>.<base64url HMAC-SHA256/128>`, the MAC over the
  * content and the listing it belongs to (CursorScope), keyed by `cursors.secret`. So a cursor this
  * service did not issue, one altered, or one of another listing, cloud or filters is refused
- * (`invalid_cursor`, 400) before anything in it is trusted. Without a secret the key is random per
- * process: cursors then do not survive a restart or cross replicas (a warning says so at start).
+ * (`invalid_cursor`, 400) before anything in it is trusted. Without a secret the key is one the
+ * service makes once and keeps in its state store (`service_keys`), so cursors still survive restarts
+ * and cross the replicas that share the store; `cursors.secret` overrides it (e.g. to rotate it).
  */
 @Injectable()
-export class CursorSeal {
-  private readonly key: Buffer;
+export class CursorSeal implements OnModuleInit {
+  private key?: Buffer;
 
-  constructor(@Inject(ConfigService) config: ConfigService) {
-    const secret = config.getOrThrow<Settings>('settings').cursors.secret;
-    if (secret !== undefined) {
-      this.key = Buffer.from(secret, 'utf8');
-    } else {
-      this.key = randomBytes(32);
-      new Logger('Cursors').warn(
-        'cursors.secret is not set: cursors are signed with a random key of this process, so a cursor stops working ' +
-          'after a restart and on another replica (400 invalid-cursor); set cursors.secret (the same on every replica)',
-      );
-    }
+  constructor(
+    @Inject(ConfigService) private readonly config: ConfigService,
+    @Inject(STATE_STORE) private readonly store: StateStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const secret = this.config.getOrThrow<Settings>('settings').cursors.secret;
+    this.key = secret !== undefined ? Buffer.from(secret, 'utf8') : await this.store.serviceKey('cursor-seal');
   }
 
   seal(scope: CursorScope, content: unknown): string {
@@ -75,7 +75,7 @@ export class CursorSeal {
   }
 
   private tag(scope: CursorScope, body: string): Buffer {
-    return createHmac('sha256', this.key)
+    return createHmac('sha256', this.key!)
       .update(JSON.stringify(['v1', scope.listing, scope.selection, body]))
       .digest()
       .subarray(0, TAG_BYTES);

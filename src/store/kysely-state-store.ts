@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, Transaction } from 'kysely';
 import { mkdirSync } from 'node:fs';
@@ -47,6 +48,7 @@ export interface OperationRow {
 interface Schema {
   idempotency_keys: KeyRow;
   operations: OperationRow;
+  service_keys: { name: string; value: string };
 }
 
 /** Epoch-millisecond columns are bigint; node-postgres returns those as strings unless told otherwise. */
@@ -118,6 +120,21 @@ export class KyselyStateStore implements StateStore {
 
   async ping(): Promise<void> {
     await this.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+  }
+
+  async serviceKey(name: string): Promise<Buffer> {
+    // Insert-if-absent, then read: replicas racing at first boot all end up with the first one's key.
+    await this.db
+      .insertInto('service_keys')
+      .values({ name, value: randomBytes(32).toString('base64') })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('service_keys')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return Buffer.from(row.value, 'base64');
   }
 
   async close(): Promise<void> {

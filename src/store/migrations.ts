@@ -133,6 +133,17 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_service_keys': {
+    async up(db: Kysely<any>) {
+      // Keys the service makes for itself once and every replica sharing the store then uses (the
+      // cursor seal's key when cursors.secret is not set), so they survive restarts and cross replicas.
+      await db.schema
+        .createTable('service_keys')
+        .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

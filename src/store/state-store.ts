@@ -94,6 +94,11 @@ export interface StateStore {
   migrate(): Promise<void>;
   /** A trivial round trip, for readiness. */
   ping(): Promise<void>;
+  /**
+   * A secret key of this service by name (32 random bytes, made by the first replica that asks and
+   * kept in the store), so every replica sharing the store and every restart use the same one.
+   */
+  serviceKey(name: string): Promise<Buffer>;
   close(): Promise<void>;
 
   /** Claims a key for execution, or says why not (replay, mismatch, still in flight). Atomic. */
