@@ -30,15 +30,31 @@ export function censorSecrets<T extends Record<string, unknown>>(object: T): T {
     for (const secret of SECRET_FIELDS) {
       if (!(secret in value)) continue;
       // Own properties, including non-enumerable ones (an Error's message and stack), and the prototype.
-      copy ??= Object.create(
-        Object.getPrototypeOf(value) as object | null,
-        Object.getOwnPropertyDescriptors(value),
-      ) as object;
+      copy ??= Object.create(Object.getPrototypeOf(value) as object | null, dataDescriptors(value)) as object;
       Object.defineProperty(copy, secret, { value: CENSOR, enumerable: true, writable: true, configurable: true });
     }
     if (copy) (result ??= { ...object })[field] = copy;
   }
   return (result ?? object) as T;
+}
+
+/**
+ * An object's own property descriptors with accessors read into plain values: on Node 24 (V8 12+) an
+ * Error's `stack` is an own accessor that reads the error's internal slot, so copied as an accessor
+ * onto another object it yields nothing and the logged error lost its stack.
+ */
+function dataDescriptors(value: object): PropertyDescriptorMap {
+  const descriptors = Object.getOwnPropertyDescriptors(value);
+  for (const [key, d] of Object.entries(descriptors)) {
+    if (d.get || d.set)
+      descriptors[key] = {
+        value: (value as Record<string, unknown>)[key],
+        enumerable: d.enumerable,
+        writable: true,
+        configurable: true,
+      };
+  }
+  return descriptors;
 }
 
 declare module 'http' {
