@@ -74,8 +74,18 @@ function clientProblem(error: NodeJS.ErrnoException, socket: Socket): void {
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
-  socket.destroy(error);
+  // A lingering close (as nginx does): the client may still be sending what overflowed; closing with
+  // that unread would reset the connection (RST), and the client could lose the answer before
+  // reading it (seen on Node 24). So half-close, read and drop what still comes, and destroy the
+  // socket once the client closes or after LINGER_MS at the latest.
+  socket.on('data', () => undefined);
+  socket.resume();
+  socket.end();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
+
+/** How long a refused connection is read and drained before it is closed regardless (ms). */
+const LINGER_MS = 2_000;
 
 /**
  * Refuses, with a 400 problem and before validation:

@@ -56,6 +56,11 @@ export class FixtureServer {
 
   private constructor(private readonly server: Server) {}
 
+  /** Connections open to this server now (each one a client socket not yet closed). */
+  openConnections(): Promise<number> {
+    return new Promise((resolve, reject) => this.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+  }
+
   static async start(): Promise<FixtureServer> {
     const holder: { fixture?: FixtureServer } = {};
     const server = createServer((req, res) => void holder.fixture!.handle(req, res));
