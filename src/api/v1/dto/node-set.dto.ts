@@ -18,8 +18,7 @@ import { CLOUD_NAME } from '../../../config/settings.schema';
 import { MEMBER_STEPS, NODE_SET_STATES, NODE_SET_VIEW_STATES } from '../../../node-sets/node-set.model';
 import { ProblemDto } from '../../problem/problem.dto';
 import { CreateNodeDto } from './create-node.dto';
-import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
-import { IntegerQueryParam, IsOptionalButNotNull, IsSafeName } from './validators';
+import { IntegerQueryParam, IsOptionalButNotNull, IsSafeName, StoredListingCursorParam } from './validators';
 
 @ApiSchema({
   name: 'NodeSetMemberRequest',
@@ -193,14 +192,7 @@ export class NodeSetParams {
 export class ListNodeSetsQuery {
   @IntegerQueryParam({ minimum: 1, maximum: 1000, default: 100 })
   limit?: number;
-  @IsOptional()
-  @IsString()
-  @ApiPropertyOptional({
-    description:
-      '`nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these ' +
-      'cursors never expire (a position, not a row: deletions since do not move it).',
-    maxLength: MAX_CURSOR_LENGTH,
-  })
+  @StoredListingCursorParam()
   cursor?: string;
 }
 

@@ -2,9 +2,8 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaP
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { ProblemDto } from '../../problem/problem.dto';
 import { NodeSetDto } from './node-set.dto';
-import { IntegerQueryParam } from './validators';
+import { IntegerQueryParam, StoredListingCursorParam } from './validators';
 import { NodeDto } from './node.dto';
-import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
 
 export const OPERATION_KINDS = [
   'createNode',
@@ -100,13 +99,6 @@ export class ListOperationsQuery {
   state?: (typeof OPERATION_STATES)[number];
   @IntegerQueryParam({ minimum: 1, maximum: 1000, default: 100 })
   limit?: number;
-  @IsOptional()
-  @IsString()
-  @ApiPropertyOptional({
-    description:
-      '`nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these ' +
-      'cursors never expire (a position, not a row: deletions since do not move it).',
-    maxLength: MAX_CURSOR_LENGTH,
-  })
+  @StoredListingCursorParam()
   cursor?: string;
 }

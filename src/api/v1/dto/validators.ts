@@ -1,8 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, registerDecorator, ValidateIf, ValidationArguments, ValidationOptions } from 'class-validator';
+import {
+  IsOptional,
+  IsString,
+  registerDecorator,
+  ValidateIf,
+  ValidationArguments,
+  ValidationOptions,
+} from 'class-validator';
 import { parsePublicKey } from '../../../cloud/driver/public-key';
+import { MAX_CURSOR_LENGTH } from '../../../cursors/cursor-seal';
 
 /** A flat object of string values with bounded size (node metadata). */
 export function IsStringMap(
@@ -106,6 +114,24 @@ export function IntegerQueryParam(bounds: {
       typeof value === 'string' && DECIMAL_DIGITS.test(value) ? Number(value) : value,
     ),
     IsIntegerWithin(bounds.minimum, bounds.maximum),
+  );
+}
+
+/**
+ * The `cursor` query parameter of a listing kept in the state store (operations, node sets): a
+ * sealed position (createdAt, id), so it never expires; one this service did not issue is a 400
+ * `invalid-cursor` (see CursorSeal).
+ */
+export function StoredListingCursorParam() {
+  return applyDecorators(
+    IsOptional(),
+    IsString(),
+    ApiPropertyOptional({
+      description:
+        '`nextCursor` of the previous page. One this service did not issue is a 400 `invalid-cursor`; these ' +
+        'cursors never expire (a position, not a row: deletions since do not move it).',
+      maxLength: MAX_CURSOR_LENGTH,
+    }),
   );
 }
 
