@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { runForCaller } from '../../src/cloud/call-scope';
 import { NodeSetRunner } from '../../src/node-sets/node-set-runner';
 import { startApp, TestApp } from '../support/app';
-import { nodeSetClient } from './node-set-client';
+import { NODE_SET_SUITE_SETTINGS, nodeSetClient } from './node-set-client';
 
 jest.setTimeout(30_000);
 
@@ -18,8 +18,7 @@ describe('work shared with or started by a caller who left', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      rateLimit: { enabled: false },
-      nodeSets: { pollIntervalMs: 50, leaseMs: 5_000, retryBackoffMs: 50 },
+      ...NODE_SET_SUITE_SETTINGS,
       clouds: {
         a: { engine: 'dummy', default: true, extraParams: { transitionMs: 300 } },
         slow: { engine: 'dummy', extraParams: { transitionMs: 50, latencyMs: 400 } },

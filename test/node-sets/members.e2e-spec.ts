@@ -11,7 +11,7 @@ import { CloudError } from '../../src/cloud/driver/cloud-error';
 import type { ComputeDriver } from '../../src/cloud/driver/compute-driver';
 import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
-import { nodeSetClient } from './node-set-client';
+import { NODE_SET_SUITE_SETTINGS, nodeSetClient } from './node-set-client';
 
 jest.setTimeout(60_000);
 
@@ -28,8 +28,7 @@ describe('node set members (dummy clouds)', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      rateLimit: { enabled: false },
-      nodeSets: { pollIntervalMs: 50, leaseMs: 5_000, retryBackoffMs: 50 },
+      ...NODE_SET_SUITE_SETTINGS,
       clouds: {
         a: { engine: 'dummy', default: true, extraParams: { transitionMs: 100 } },
         b: { engine: 'dummy', extraParams: { transitionMs: 100 } },

@@ -1,6 +1,15 @@
 import { call, TestApp, waitFor } from '../support/app';
 
 /**
+ * Settings every node set suite starts its app with: callers' rate limits off (suites send bursts;
+ * limits have their own tests) and a runner that passes every 50 ms, so sets settle in test time.
+ */
+export const NODE_SET_SUITE_SETTINGS = {
+  rateLimit: { enabled: false },
+  nodeSets: { pollIntervalMs: 50, leaseMs: 5_000, retryBackoffMs: 50 },
+};
+
+/**
  * What node set suites ask of the app over HTTP, for one test run: `run` prefixes every node name so
  * that the suite counts only its own nodes.
  */

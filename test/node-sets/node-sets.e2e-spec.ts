@@ -8,7 +8,7 @@ import { CloudRegistry } from '../../src/cloud/cloud-registry';
 import { CloudError } from '../../src/cloud/driver/cloud-error';
 import { call, startApp, TestApp, waitFor } from '../support/app';
 import { expectProblem } from '../support/problem';
-import { nodeSetClient } from './node-set-client';
+import { NODE_SET_SUITE_SETTINGS, nodeSetClient } from './node-set-client';
 
 jest.setTimeout(60_000);
 
@@ -19,8 +19,7 @@ describe('node sets (dummy clouds)', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      rateLimit: { enabled: false },
-      nodeSets: { pollIntervalMs: 50, leaseMs: 5_000, retryBackoffMs: 50 },
+      ...NODE_SET_SUITE_SETTINGS,
       clouds: {
         a: { engine: 'dummy', default: true, extraParams: { transitionMs: 100 } },
         b: { engine: 'dummy', maxConcurrentCreates: 2, extraParams: { transitionMs: 100, latencyMs: 20 } },
