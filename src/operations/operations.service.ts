@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter, on, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProblemException } from '../api/problem/problem.exception';
 import { CloudError } from '../cloud/driver/cloud-error';
@@ -27,8 +27,14 @@ export interface OperationPage {
  * changes made by another replica are seen within REREAD_MS.
  */
 @Injectable()
-export class OperationsService {
+export class OperationsService implements BeforeApplicationShutdown {
   private readonly changes = new EventEmitter();
+  /**
+   * Aborted when the application starts closing (after shutdownDelayMs): long polls answer with the
+   * operation as it is and event streams end, instead of holding the drain for up to 60 s (or for
+   * ever) until shutdownTimeoutMs kills the process and resets them. Callers poll again elsewhere.
+   */
+  private readonly closing = new AbortController();
   private readonly settings: Settings;
 
   constructor(
@@ -38,6 +44,7 @@ export class OperationsService {
   ) {
     this.settings = config.getOrThrow<Settings>('settings');
     this.changes.setMaxListeners(0);
+    setMaxListeners(0, this.closing.signal); // one listener per wait in progress
   }
 
   /** A new running operation (not yet stored: it is stored with the answer, in one transaction). */
@@ -88,32 +95,65 @@ export class OperationsService {
     };
   }
 
-  /** The operation once done, or as it is after `seconds` (long polling). */
-  async wait(id: string, seconds: number, signal?: AbortSignal): Promise<OperationView> {
-    const until = Date.now() + Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
-    let op = await this.record(id);
-    while (op.state === 'running' && Date.now() < until && !signal?.aborted) {
-      await this.nextChange(id, Math.min(REREAD_MS, until - Date.now()), signal);
-      op = await this.record(id);
-    }
-    return operationView(op);
+  beforeApplicationShutdown(): void {
+    this.closing.abort();
   }
 
-  /** Every new version of the operation, the current one first, until it is done. */
-  async *watch(id: string, signal: AbortSignal): AsyncGenerator<OperationView> {
-    let op = await this.record(id);
-    yield operationView(op);
-    while (op.state === 'running' && !signal.aborted) {
-      await this.nextChange(id, REREAD_MS, signal);
-      const next = await this.record(id);
-      if (next.updatedAt !== op.updatedAt || next.state !== op.state) yield operationView(next);
-      op = next;
+  /** The operation once done, or as it is after `seconds` (long polling) or when the service closes. */
+  async wait(id: string, seconds: number, caller?: AbortSignal): Promise<OperationView> {
+    const { signal, release } = this.untilClosing(caller);
+    try {
+      const until = Date.now() + Math.min(seconds, MAX_WAIT_SECONDS) * 1000;
+      let op = await this.record(id);
+      while (op.state === 'running' && Date.now() < until && !signal.aborted) {
+        await this.nextChange(id, Math.min(REREAD_MS, until - Date.now()), signal);
+        op = await this.record(id);
+      }
+      return operationView(op);
+    } finally {
+      release();
+    }
+  }
+
+  /** Every new version of the operation, the current one first, until it is done or the service closes. */
+  async *watch(id: string, caller: AbortSignal): AsyncGenerator<OperationView> {
+    const { signal, release } = this.untilClosing(caller);
+    try {
+      let op = await this.record(id);
+      yield operationView(op);
+      while (op.state === 'running' && !signal.aborted) {
+        await this.nextChange(id, REREAD_MS, signal);
+        const next = await this.record(id);
+        if (next.updatedAt !== op.updatedAt || next.state !== op.state) yield operationView(next);
+        op = next;
+      }
+    } finally {
+      release();
     }
   }
 
   /** Called by the watcher after it changed an operation. */
   announce(id: string): void {
     this.changes.emit(id);
+  }
+
+  /**
+   * A signal that fires when the caller goes or the service closes. Listeners rather than
+   * AbortSignal.any: each wait's link to the long-lived closing signal is removed by `release`.
+   */
+  private untilClosing(caller?: AbortSignal): { signal: AbortSignal; release: () => void } {
+    const either = new AbortController();
+    const abort = () => either.abort();
+    if (caller?.aborted || this.closing.signal.aborted) abort();
+    caller?.addEventListener('abort', abort, { once: true });
+    this.closing.signal.addEventListener('abort', abort, { once: true });
+    return {
+      signal: either.signal,
+      release: () => {
+        caller?.removeEventListener('abort', abort);
+        this.closing.signal.removeEventListener('abort', abort);
+      },
+    };
   }
 
   private async nextChange(id: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startApp } from '../support/app';
+import { call, startApp } from '../support/app';
 import { startService } from '../support/service-process';
 
 function configFile(text: string): string {
@@ -166,5 +166,30 @@ describe('shutdown under load (the real process)', () => {
     expect((await inFlight).status).toBe(200);
     await preconnectedClosed;
     expect(closedInTime).toBe(true);
+  }, 30_000);
+
+  it('long polls (getOperation ?wait) and event streams of running operations end when the close starts, so they never hold the drain past its bound', async () => {
+    const t = await startApp({
+      rateLimit: { enabled: false },
+      operations: { pollIntervalMs: 50 },
+      // The stop takes far longer than the test: the operation stays running throughout.
+      clouds: { default: { engine: 'dummy', default: true, extraParams: { nodes: 1, transitionMs: 600_000 } } },
+    });
+    const stop = await call(t.url, 'POST', '/api/v1/clouds/default/nodes/node-000001/actions/stop');
+    expect(stop.status).toBe(202);
+    const operation = stop.headers.get('operation-location')!;
+    const longPolls = [operation, operation].map((path) => call(t.url, 'GET', `${path}?wait=60`));
+    const stream = fetch(`${t.url}${operation}/events`).then((response) => response.text());
+    await sleep(300);
+    // Without the fix the close waits for the long polls' 60 s and the stream's end (never): the
+    // suite's 30 s bound fails it.
+    await t.close();
+    for (const answer of await Promise.all(longPolls)) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ state: 'running', done: false, nodeState: 'stopping' });
+    }
+    const events = await stream;
+    expect(events).toContain('event: operation');
+    expect(events).not.toContain('event: error');
   }, 30_000);
 });
