@@ -113,6 +113,7 @@ export async function startReference(command, args, { probe, cwd, env = {} }) {
     throw new Error(`${command} ${args.join(' ')} did not start:\n${output}`);
   }
   return {
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
