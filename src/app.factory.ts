@@ -153,9 +153,16 @@ function validationProblem(errors: ValidationError[]): BadRequestException {
   return new ProblemException(400, detail, { errors: fields });
 }
 
+/**
+ * Field paths in the form the service's other problems use (`nodes[1].size`, as the node-set checks
+ * answer): an element of an array is `[index]`, not class-validator's `.index`. A nested error with a
+ * numeric property is an array element (DTO properties are never numbers; the pipe strips the parent's
+ * value, so the array itself cannot be looked at).
+ */
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; message: string }> {
   return errors.flatMap((error) => {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const index = prefix !== '' && /^\d+$/.test(error.property);
+    const field = index ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
       message: message.replace(/^property (\S+) should not exist$/, `unknown field "$1"`),

@@ -54,10 +54,10 @@ describe('values in request bodies (v1, dummy cloud)', () => {
     it.each(['count', 'metadata', 'location', 'keyName', 'userData'])(
       'a node-set member with "%s": null is a 400 naming the member field, also beside a normal entry and in a dry run',
       async (field) => {
-        await refused('/node-sets', { name: 's', nodes: [{ ...member, [field]: null }] }, `nodes.0.${field}`);
+        await refused('/node-sets', { name: 's', nodes: [{ ...member, [field]: null }] }, `nodes[0].${field}`);
         const mixed = { name: 's', nodes: [member, { ...member, name: 'm', [field]: null }] };
-        await refused('/node-sets', mixed, `nodes.1.${field}`);
-        await refused('/node-sets?dryRun=true', mixed, `nodes.1.${field}`);
+        await refused('/node-sets', mixed, `nodes[1].${field}`);
+        await refused('/node-sets?dryRun=true', mixed, `nodes[1].${field}`);
       },
     );
 
@@ -148,12 +148,12 @@ describe('values in request bodies (v1, dummy cloud)', () => {
     });
     it.each(bad)('a node-set name and a member name with %s are 400s naming the field', async (_label, ch) => {
       await refused('/node-sets', { name: `set${ch}x`, nodes: [member] }, 'name');
-      await refused('/node-sets', { name: 'set', nodes: [{ ...member, name: `m${ch}` }] }, 'nodes.0.name');
+      await refused('/node-sets', { name: 'set', nodes: [{ ...member, name: `m${ch}` }] }, 'nodes[0].name');
     });
     it('a "*" in a node name (the name filter\'s wildcard) is a 400, on createNode and set members', async () => {
       for (const name of ['x*', '*', 'a*b']) {
         await refused('/clouds/default/nodes', { ...node, name }, 'name', /"\*"/);
-        await refused('/node-sets', { name: 'set', nodes: [{ ...member, name }] }, 'nodes.0.name', /"\*"/);
+        await refused('/node-sets', { name: 'set', nodes: [{ ...member, name }] }, 'nodes[0].name', /"\*"/);
       }
     });
     it('names with other Unicode (accents, CJK, emoji, RTL letters) are still accepted', async () => {
@@ -172,7 +172,7 @@ describe('values in request bodies (v1, dummy cloud)', () => {
         await refused(
           '/node-sets',
           { name: 's', nodes: [{ ...member, metadata: { [key]: 'v' } }] },
-          'nodes.0.metadata',
+          'nodes[0].metadata',
           /reserved/,
         );
       },
