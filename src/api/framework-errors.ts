@@ -96,7 +96,8 @@ const LINGER_MS = 2_000;
  *   `toString`...), as OpenStack and EC2 keep them; "__proto__" alone is refused, loudly, because it
  *   is the one name JavaScript gives a meaning on assignment: class-transformer skips it, and any
  *   `obj[key] = value` on the way (ours, a library's, a client's) would re-prototype the object
- *   instead of storing the key. Refusing it here means no later code can be tricked by it.
+ *   instead of storing the key. Refusing it here means no later code can be tricked by it;
+ * - a string or key holding an unpaired UTF-16 surrogate, naming the field (see LONE_SURROGATE).
  * The walk is iterative, so it cannot overflow itself; it is registered as the first preValidation hook.
  */
 export function registerJsonBodyLimits(fastify: FastifyInstance): void {
@@ -111,7 +112,9 @@ export function registerJsonBodyLimits(fastify: FastifyInstance): void {
       const message =
         found.kind === 'proto'
           ? `${found.field}: "__proto__" cannot be used as a key`
-          : `unknown field "${found.field}"`;
+          : found.kind === 'surrogate'
+            ? `${found.field} contains an unpaired UTF-16 surrogate (a lone \\ud800-\\udfff escape), which is no Unicode character`
+            : `unknown field "${found.field}"`;
       problem = new ProblemException(400, message, { errors: [{ field: found.field, message }] });
     }
     sendProblem(reply, request, problem);
@@ -124,7 +127,14 @@ export function depthWithin(root: unknown, max: number): boolean {
   return inspectBody(root, max)?.kind !== 'deep';
 }
 
-type BodyFault = { kind: 'deep' } | { kind: 'proto' | 'unknown'; field: string };
+type BodyFault = { kind: 'deep' } | { kind: 'proto' | 'unknown' | 'surrogate'; field: string };
+
+/**
+ * A lone surrogate (with the u flag a pair is one code point and does not match). JSON lets a body
+ * write one as an escape (`"\ud800"`), and the strict UTF-8 decoding cannot see it: such a string has
+ * no UTF-8 form, so a cloud would refuse or mangle it, and a name would not match itself once stored.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Request fields whose keys are the caller's own (metadata maps), at any depth (`nodes[0].metadata`). */
 const FREE_FORM_MAPS = new Set(['metadata']);
@@ -145,9 +155,11 @@ function inspectBody(root: unknown, max: number): BodyFault | undefined {
       if (key === '__proto__') return { kind: 'proto', field: path || key };
       if (PROTOTYPE_KEYS.has(key) && !FREE_FORM_MAPS.has(path.slice(path.lastIndexOf('.') + 1)))
         return { kind: 'unknown', field: path ? `${path}.${key}` : key };
+      if (LONE_SURROGATE.test(key)) return { kind: 'surrogate', field: path || 'body' };
       const child = (value as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object')
-        stack.push([child, depth + 1, array ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+      const field = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (typeof child === 'string' && LONE_SURROGATE.test(child)) return { kind: 'surrogate', field };
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, field]);
     }
   }
   return undefined;

@@ -131,6 +131,30 @@ describe('values in request bodies (v1, dummy cloud)', () => {
     });
   });
 
+  describe('unpaired UTF-16 surrogates (a JSON "\\ud800" escape: valid JSON, but no Unicode character)', () => {
+    it.each([
+      ['a node name', '/clouds/default/nodes', { ...node, name: 'web\ud800' }, 'name'],
+      ['a low surrogate alone in userData', '/clouds/default/nodes', { ...node, userData: 'x\udc00y' }, 'userData'],
+      ['a metadata value', '/clouds/default/nodes', { ...node, metadata: { team: 'a\ud83d' } }, 'metadata.team'],
+      ['a metadata key', '/clouds/default/nodes', { ...node, metadata: { ['k\udfff']: 'v' } }, 'metadata'],
+      [
+        'a node-set member name',
+        '/node-sets',
+        { name: 's', nodes: [member, { ...member, name: 'm\ud800' }] },
+        'nodes[1].name',
+      ],
+      ['a key pair name', '/clouds/default/key-pairs', { name: 'k\ud800', publicKey: opensshPublicKey() }, 'name'],
+    ])('%s is a 400 naming the field, and nothing is created', async (_label, path, body, field) => {
+      await refused(path, body, field, /unpaired UTF-16 surrogate/);
+    });
+
+    it('a surrogate pair (an emoji written as two escapes) is one character and accepted', async () => {
+      const created = await api('POST', '/clouds/default/nodes', { ...node, name: 'rocket-\ud83d\ude80' });
+      expect(created.status).toBe(202);
+      expect(created.body.name).toBe('rocket-🚀');
+    });
+  });
+
   describe('control and bidi-control characters in names', () => {
     const bad = [
       ['NUL', '\u0000'],
