@@ -8,10 +8,11 @@
 // Rungs: bare node:http + JSON.stringify (../shared/bench), Fastify alone with the service's compiled
 // response schema, NestJS on Fastify with one controller, the service with auth, rate limits and
 // tracing off and logs at warn, then with logs, the API key, rate limits and tracing added one by one
-// (the last is the service as `npm run bench` runs it).
+// (the last is the service as `npm run bench` runs it). Last, a control: bare node:http made to spend
+// the full service's CPU per request by busy-waiting, to show what that CPU time alone does to p50/p99.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { load, median } from './lib/load.mjs';
+import { load, loadTool, median } from './lib/load.mjs';
 import { freePort, productionFlags, root, startReference, startService } from './lib/processes.mjs';
 
 const seconds = Number(process.argv[2] ?? 4);
@@ -96,20 +97,46 @@ try {
       r.runs.push({ ...x, us: ((cpuSeconds(r.pid) - cpu0) * 1e6) / (x.rps * seconds) });
     }
   }
+  const us = (r) => median(r.runs.map((x) => x.us));
+  // The control: bare node:http made to spend the full service's CPU per request by busy-waiting, so
+  // its latency is what that CPU time alone gives at 64 connections on this machine.
+  const bare = rungs[0];
+  const full = rungs.at(-1);
+  if (bare?.name.startsWith('bare')) {
+    const port = await freePort();
+    const spin = Math.max(0, us(full) - us(bare));
+    const ref = await reference(
+      'spin',
+      [join(root, 'bench', 'lib', 'ladder-server.cjs'), `spin:${spin}`, source, String(port)],
+      port,
+    );
+    const control = { name: `control: bare node:http + ${Math.round(spin)} µs busy-wait`, pid: ref.pid, runs: [] };
+    const url = `http://127.0.0.1:${port}${LIST}`;
+    await load(url, { connections: 64, seconds: 2 });
+    for (let round = 0; round < rounds; round++) {
+      const cpu0 = cpuSeconds(ref.pid);
+      const x = await load(url, { connections: 64, seconds });
+      control.runs.push({ ...x, us: ((cpuSeconds(ref.pid) - cpu0) * 1e6) / (x.rps * seconds) });
+    }
+    rungs.push(control);
+  }
   const lines = [
-    `listNodes (100 nodes, 26 KB) layer by layer: wrk -t2 -c64, ${rounds} × ${seconds} s alternating (medians), Node ${process.version}`,
+    `listNodes (100 nodes, 26 KB) layer by layer: ${loadTool} -c64, ${rounds} × ${seconds} s alternating (medians), Node ${process.version}`,
     '',
-    '| rung | req/s | p50 ms | µs CPU / request | added by this layer |',
-    '|---|---:|---:|---:|---:|',
+    '| rung | req/s | p50 ms | p99 ms | µs CPU / request | added by this layer |',
+    '|---|---:|---:|---:|---:|---:|',
   ];
   let previous;
   for (const r of rungs) {
-    const us = median(r.runs.map((x) => x.us));
-    const added = previous === undefined ? '' : `${us - previous >= 0 ? '+' : ''}${Math.round(us - previous)}`;
+    const cost = us(r);
+    const control = r.name.startsWith('control');
+    const added =
+      previous === undefined || control ? '' : `${cost - previous >= 0 ? '+' : ''}${Math.round(cost - previous)}`;
+    const m = (k) => median(r.runs.map((x) => x[k]));
     lines.push(
-      `| ${r.name} | ${Math.round(median(r.runs.map((x) => x.rps))).toLocaleString('en-US')} | ${median(r.runs.map((x) => x.p50)).toFixed(1)} | ${Math.round(us)} | ${added} |`,
+      `| ${r.name} | ${Math.round(m('rps')).toLocaleString('en-US')} | ${m('p50').toFixed(1)} | ${m('p99').toFixed(1)} | ${Math.round(cost)} | ${added} |`,
     );
-    previous = us;
+    previous = cost;
   }
   console.log(lines.join('\n'));
 } finally {

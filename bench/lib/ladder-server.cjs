@@ -4,6 +4,8 @@
 //   node bench/lib/ladder-server.cjs fastify|nest SOURCE_URL PORT
 //   fastify — Fastify 5 alone, one route, the service's compiled response schema (fast-json-stringify)
 //   nest    — NestJS on Fastify, one controller, the same schema; no guards, pipes, hooks or logger
+//   spin:N  — a control: node:http + JSON.stringify that also busy-waits N µs per request, so its
+//             CPU per request matches another rung's with no framework, async work or GC of its own
 require('reflect-metadata');
 const { join } = require('node:path');
 
@@ -44,9 +46,30 @@ async function nestOnFastify(data) {
   await app.listen(Number(port), '127.0.0.1');
 }
 
+function spinning(data, microseconds) {
+  require('node:http')
+    .createServer((_req, res) => {
+      const until = process.hrtime.bigint() + BigInt(Math.round(microseconds * 1000));
+      while (process.hrtime.bigint() < until);
+      const body = JSON.stringify(data);
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    })
+    .listen(Number(port), '127.0.0.1');
+}
+
 fetch(source)
   .then((r) => r.json())
-  .then((data) => (rung === 'nest' ? nestOnFastify(data) : fastifyAlone(data)))
+  .then((data) =>
+    rung.startsWith('spin:')
+      ? spinning(data, Number(rung.slice(5)))
+      : rung === 'nest'
+        ? nestOnFastify(data)
+        : fastifyAlone(data),
+  )
   .catch((error) => {
     console.error(error);
     process.exit(1);
