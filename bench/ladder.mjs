@@ -12,7 +12,7 @@
 // the full service's CPU per request by busy-waiting, to show what that CPU time alone does to p50/p99.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { load, loadTool, median } from './lib/load.mjs';
+import { haveAb, load, loadTool, median } from './lib/load.mjs';
 import { freePort, productionFlags, root, startReference, startService } from './lib/processes.mjs';
 
 const seconds = Number(process.argv[2] ?? 4);
@@ -112,6 +112,7 @@ try {
     );
     const control = { name: `control: bare node:http + ${Math.round(spin)} µs busy-wait`, pid: ref.pid, runs: [] };
     const url = `http://127.0.0.1:${port}${LIST}`;
+    control.url = url;
     await load(url, { connections: 64, seconds: 2 });
     for (let round = 0; round < rounds; round++) {
       const cpu0 = cpuSeconds(ref.pid);
@@ -120,11 +121,19 @@ try {
     }
     rungs.push(control);
   }
+  // The tail by a second load generator, for the floor, the full service and the control.
+  if (haveAb)
+    for (const r of [bare, full, rungs.at(-1)]) {
+      const runs = [];
+      for (let round = 0; round < rounds; round++)
+        runs.push(await load(r.url, { connections: 64, seconds, headers: r.headers, tool: 'ab' }));
+      r.abP99 = median(runs.map((x) => x.p99));
+    }
   const lines = [
     `listNodes (100 nodes, 26 KB) layer by layer: ${loadTool} -c64, ${rounds} × ${seconds} s alternating (medians), Node ${process.version}`,
     '',
-    '| rung | req/s | p50 ms | p99 ms | µs CPU / request | added by this layer |',
-    '|---|---:|---:|---:|---:|---:|',
+    `| rung | req/s | p50 ms | p99 ms | p99 ms, ab -k | µs CPU / request | added by this layer |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   let previous;
   for (const r of rungs) {
@@ -134,7 +143,7 @@ try {
       previous === undefined || control ? '' : `${cost - previous >= 0 ? '+' : ''}${Math.round(cost - previous)}`;
     const m = (k) => median(r.runs.map((x) => x[k]));
     lines.push(
-      `| ${r.name} | ${Math.round(m('rps')).toLocaleString('en-US')} | ${m('p50').toFixed(1)} | ${m('p99').toFixed(1)} | ${Math.round(cost)} | ${added} |`,
+      `| ${r.name} | ${Math.round(m('rps')).toLocaleString('en-US')} | ${m('p50').toFixed(1)} | ${m('p99').toFixed(1)} | ${r.abP99 ?? ''} | ${Math.round(cost)} | ${added} |`,
     );
     previous = cost;
   }
