@@ -1,11 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getMetadataStorage } from 'class-validator';
+import { CreateNodeDto } from '../../src/api/v1/dto/create-node.dto';
+import { ImportKeyPairDto } from '../../src/api/v1/dto/key-pair.dto';
+import {
+  CreateNodeSetDto,
+  ListNodeSetsQuery,
+  NodeSetMemberRequestDto,
+  NodeSetParams,
+} from '../../src/api/v1/dto/node-set.dto';
+import { GetOperationQuery, ListOperationsQuery, OperationParams } from '../../src/api/v1/dto/operation.dto';
+import { KeyPairParams, ListNodesQuery, NodeParams } from '../../src/api/v1/dto/params.dto';
 import { encodeCursor } from '../../src/compute/cursor';
 import { CursorSeal } from '../../src/cursors/cursor-seal';
 import { buildOpenApi } from '../../src/openapi/openapi';
 import { call, startApp, TestApp } from '../support/app';
 import { Exchange, FixtureServer } from '../support/fixture-server';
 import { expectProblem } from '../support/problem';
+
+/** class-validator's bound rules and the JSON Schema keyword each of their constraints is. */
+const BOUND_KEYWORDS: Record<string, Array<string | null>> = {
+  isLength: ['minLength', 'maxLength'],
+  minLength: ['minLength'],
+  maxLength: ['maxLength'],
+  arrayMinSize: ['minItems'],
+  arrayMaxSize: ['maxItems'],
+  min: ['minimum'],
+  max: ['maximum'],
+};
 
 const operationsOf = (doc: any) =>
   Object.entries(doc.paths).flatMap(([path, ops]: [string, any]) =>
@@ -73,6 +95,62 @@ describe('OpenAPI document', () => {
     expect(served.components.schemas.NodeState.enum).toEqual(
       expect.arrayContaining(['running', 'pending', 'stopping', 'stopped']),
     );
+  });
+
+  it('documents every bound the request validators enforce (lengths, item counts, ranges), on bodies and parameters', () => {
+    // What class-validator refuses, property by property, against what the document tells a client.
+    const bounds = (dto: new () => object) => {
+      const found: Record<string, Record<string, number>> = {};
+      for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+        const rules = BOUND_KEYWORDS[m.name ?? ''];
+        if (!rules) continue;
+        const key = m.each ? `${m.propertyName}[]` : m.propertyName;
+        rules.forEach((keyword, i) => {
+          if (keyword) (found[key] ??= {})[keyword] = m.constraints[i];
+        });
+      }
+      return found;
+    };
+    const documented = (schemaOf: (property: string) => any, wanted: Record<string, Record<string, number>>) =>
+      Object.fromEntries(
+        Object.entries(wanted).map(([key, keywords]) => {
+          const schema = key.endsWith('[]') ? schemaOf(key.slice(0, -2))?.items : schemaOf(key);
+          return [key, Object.fromEntries(Object.keys(keywords).map((k) => [k, schema?.[k]]))];
+        }),
+      );
+    const { schemas } = served.components;
+    const bodies: Array<[new () => object, string]> = [
+      [CreateNodeDto, 'CreateNodeRequest'],
+      [NodeSetMemberRequestDto, 'NodeSetMemberRequest'],
+      [CreateNodeSetDto, 'CreateNodeSetRequest'],
+      [ImportKeyPairDto, 'ImportKeyPairRequest'],
+    ];
+    for (const [dto, name] of bodies) {
+      const wanted = bounds(dto);
+      expect({ name, bounds: documented((p) => schemas[name].properties[p], wanted) }).toEqual({
+        name,
+        bounds: wanted,
+      });
+    }
+    const parameters: Array<[new () => object, string, string, string]> = [
+      [NodeParams, '/api/v1/clouds/{cloud}/nodes/{nodeId}', 'get', 'path'],
+      [KeyPairParams, '/api/v1/clouds/{cloud}/key-pairs/{name}', 'delete', 'path'],
+      [NodeSetParams, '/api/v1/node-sets/{id}', 'get', 'path'],
+      [OperationParams, '/api/v1/operations/{id}', 'get', 'path'],
+      [ListNodesQuery, '/api/v1/clouds/{cloud}/nodes', 'get', 'query'],
+      [ListOperationsQuery, '/api/v1/operations', 'get', 'query'],
+      [ListNodeSetsQuery, '/api/v1/node-sets', 'get', 'query'],
+      [GetOperationQuery, '/api/v1/operations/{id}', 'get', 'query'],
+    ];
+    for (const [dto, path, method, where] of parameters) {
+      const wanted = bounds(dto);
+      // @nestjs/swagger drops maxItems from an enum array query parameter; its bound is the number of
+      // states, no limit for a client that names each state at most once.
+      if (dto === ListNodesQuery) delete wanted.state;
+      const schemaOf = (p: string) =>
+        served.paths[path][method].parameters.find((x: any) => x.name === p && x.in === where)?.schema;
+      expect({ path, where, bounds: documented(schemaOf, wanted) }).toEqual({ path, where, bounds: wanted });
+    }
   });
 
   it('describes every tag and every operation, and names a server "Try it out" can call wherever it runs', () => {

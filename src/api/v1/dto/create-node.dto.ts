@@ -18,18 +18,20 @@ export class CreateNodeDto {
   @IsSafeName({ noWildcard: true })
   name: string;
 
-  @ApiProperty({ description: 'Image id (see listImages).', example: 'img-ubuntu-2404' })
+  @ApiProperty({ description: 'Image id (see listImages).', minLength: 1, maxLength: 255, example: 'img-ubuntu-2404' })
   @IsString()
   @Length(1, 255)
   image: string;
 
-  @ApiProperty({ description: 'Size id (see listSizes).', example: 'small' })
+  @ApiProperty({ description: 'Size id (see listSizes).', minLength: 1, maxLength: 255, example: 'small' })
   @IsString()
   @Length(1, 255)
   size: string;
 
   @ApiPropertyOptional({
     description: 'Location id (see listLocations); the cloud chooses when absent.',
+    minLength: 1,
+    maxLength: 255,
     example: 'dc-ams',
   })
   @IsOptionalButNotNull()
@@ -37,7 +39,12 @@ export class CreateNodeDto {
   @Length(1, 255)
   location?: string;
 
-  @ApiPropertyOptional({ description: 'Name of a key pair in this cloud (see listKeyPairs).', example: 'deploy' })
+  @ApiPropertyOptional({
+    description: 'Name of a key pair in this cloud (see listKeyPairs).',
+    minLength: 1,
+    maxLength: 255,
+    example: 'deploy',
+  })
   @IsOptionalButNotNull()
   @IsString()
   @Length(1, 255)
@@ -69,7 +76,9 @@ export class CreateNodeDto {
   metadata?: Record<string, string>;
 
   @ApiPropertyOptional({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', minLength: 1, maxLength: 255 },
+    maxItems: 16,
     description: 'Network ids to attach, on clouds that have networks.',
     example: [],
   })

@@ -183,7 +183,7 @@ export class NodeSetPageDto {
 }
 
 export class NodeSetParams {
-  @ApiProperty({ description: 'Node set id.' })
+  @ApiProperty({ description: 'Node set id.', minLength: 1, maxLength: 64 })
   @IsString()
   @Length(1, 64)
   id: string;

@@ -14,14 +14,14 @@ export class CloudParams {
 }
 
 export class NodeParams extends CloudParams {
-  @ApiProperty({ example: 'node-000001' })
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'node-000001' })
   @IsString()
   @Length(1, 255)
   nodeId: string;
 }
 
 export class KeyPairParams extends CloudParams {
-  @ApiProperty({ example: 'deploy' })
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'deploy' })
   @IsString()
   @Length(1, 255)
   name: string;
