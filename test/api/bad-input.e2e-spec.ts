@@ -244,7 +244,7 @@ describe('bad input (v1, dummy cloud)', () => {
     );
     const forged = Buffer.from(JSON.stringify({ c: 'other', m: 'node-000001' })).toString('base64url');
     expectProblem(await api('GET', `/clouds/default/nodes?cursor=${forged}`), 400, /not one this service issued/);
-    expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown field "page"/);
+    expectProblem(await api('GET', '/clouds/default/nodes?page=2'), 400, /unknown query parameter "page"/);
   });
 
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -393,6 +393,12 @@ describe('bad input (v1, dummy cloud)', () => {
       ['GET', '/clouds/default/locations'],
       ['GET', '/clouds/default/key-pairs'],
       ['GET', '/operations/op-unknown/events'],
+      // Operations with query parameters of their own: the same words, not the body's "unknown field".
+      ['GET', '/clouds/default/nodes'],
+      ['GET', '/nodes'],
+      ['GET', '/operations'],
+      ['GET', '/operations/op-unknown'],
+      ['GET', '/node-sets'],
     ])('%s %s?verbose=1 is a 400 naming verbose', async (method, path) => {
       const problem = expectProblem(await api(method, `${path}?verbose=1`), 400, /unknown query parameter "verbose"/);
       expect(problem.errors).toEqual([{ field: 'verbose', message: 'unknown query parameter "verbose"' }]);
@@ -412,6 +418,29 @@ describe('bad input (v1, dummy cloud)', () => {
       expect(await count()).toBe(before);
       expect((await api('GET', '/clouds/default/nodes/node-000001')).body.state).toBe(node.state);
       expect((await api('GET', '/clouds/default/key-pairs')).body.items.map((k: any) => k.name)).not.toContain('q');
+    });
+
+    it.each([
+      ['/clouds/default/nodes?limit=1&limit=2', 'limit'],
+      ['/clouds/default/nodes?name=a&name=b', 'name'],
+      ['/clouds/default/nodes?cursor=a&cursor=a', 'cursor'],
+      ['/nodes?limit=5&limit=5', 'limit'],
+      ['/operations?cloud=a&cloud=b', 'cloud'],
+      ['/operations/op-unknown?wait=1&wait=2', 'wait'],
+      ['/node-sets?limit=1&limit=2&limit=3', 'limit'],
+    ])('GET %s: a parameter that takes one value, given more than once, is a 400 saying so', async (path, field) => {
+      const times = path.split(`${field}=`).length - 1;
+      const problem = expectProblem(await api('GET', path), 400);
+      expect(problem.errors).toEqual([{ field, message: `${field} is given ${times} times: give it once` }]);
+    });
+
+    it('a repeated parameter on a write changes nothing, and a list parameter (state) may repeat', async () => {
+      const sets = async () => (await api('GET', '/node-sets')).body.items.length;
+      const before = [await count(), await sets()];
+      const set = { name: 's', nodes: [{ cloud: 'default', name: 'w', image: 'img-debian-12', size: 'small' }] };
+      expectProblem(await api('POST', '/node-sets?dryRun=false&dryRun=true', set), 400, /dryRun is given 2 times/);
+      expect([await count(), await sets()]).toEqual(before);
+      expect((await api('GET', '/clouds/default/nodes?state=running&state=stopped')).status).toBe(200);
     });
 
     it('leaves the probes lenient (kubelets and scrapers add what their operators configure)', async () => {
