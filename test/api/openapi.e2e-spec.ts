@@ -153,6 +153,32 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('describes each error status once per operation, with only the causes that operation has', () => {
+    for (const { path, method, op } of operationsOf(served)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        const sentences = String(response.description)
+          .split(/(?<=\.)\s+/)
+          .filter(Boolean);
+        const repeated = sentences.filter((s, i) => sentences.indexOf(s) !== i);
+        expect({ path, method, status, repeated }).toEqual({ path, method, status, repeated: [] });
+      }
+    }
+    // A write that names no image, size, location or key pair has only the Idempotency-Key's 422.
+    for (const [path, method] of [
+      ['/api/v1/clouds/{cloud}/nodes/{nodeId}', 'delete'],
+      ['/api/v1/clouds/{cloud}/nodes/{nodeId}/actions/reboot', 'post'],
+      ['/api/v1/clouds/{cloud}/nodes/{nodeId}/actions/start', 'post'],
+      ['/api/v1/clouds/{cloud}/nodes/{nodeId}/actions/stop', 'post'],
+    ]) {
+      const unprocessable = served.paths[path][method].responses['422'];
+      expect({ path, description: unprocessable.description }).toEqual({
+        path,
+        description: expect.not.stringMatching(/image, size, location or key pair/),
+      });
+      expect(Object.keys(unprocessable.content['application/problem+json'].examples)).toEqual(['idempotencyKeyReused']);
+    }
+  });
+
   it('describes every tag and every operation, and names a server "Try it out" can call wherever it runs', () => {
     expect(served.servers).toEqual([{ url: '/', description: expect.any(String) }]);
     const used = new Set(operationsOf(served).flatMap(({ op }) => op.tags ?? []));

@@ -1569,7 +1569,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -1613,7 +1613,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -1659,7 +1659,7 @@ export interface operations {
             /**
              * @description The request names an image, size, location or key pair the cloud does not have.
              *
-             *     The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request.
+             *     Or this Idempotency-Key was already used for a different request.
              */
             422: {
                 headers: {
@@ -1923,7 +1923,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -1967,7 +1967,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              *
              *     Or the node is a member of a node set that is creating or ready (type …:node-set-member, `nodeSet` names the set): destroying it alone would break the set; delete the set with deleteNodeSet.
              */
@@ -2000,7 +2000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2107,7 +2107,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2151,7 +2151,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -2182,7 +2182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2299,7 +2299,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2343,7 +2343,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -2374,7 +2374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2491,7 +2491,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -2535,7 +2535,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -2566,7 +2566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3475,7 +3475,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -3519,7 +3519,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -3562,7 +3562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4317,7 +4317,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -4351,7 +4351,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -4397,7 +4397,7 @@ export interface operations {
             /**
              * @description The request names an image, size, location or key pair the cloud does not have.
              *
-             *     The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request.
+             *     Or this Idempotency-Key was already used for a different request.
              */
             422: {
                 headers: {
@@ -4702,7 +4702,7 @@ export interface operations {
             /**
              * @description The request is malformed: invalid fields, unknown fields or bad JSON.
              *
-             *     The request is malformed: invalid fields, unknown fields or bad JSON. Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
+             *     Or a malformed Idempotency-Key header. Or a query parameter this operation does not define, or malformed percent-encoding in the query.
              */
             400: {
                 headers: {
@@ -4746,7 +4746,7 @@ export interface operations {
             /**
              * @description Not possible in the current state (or a name already in use, or quota).
              *
-             *     Not possible in the current state (or a name already in use, or quota). Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
+             *     Or a request with the same Idempotency-Key is still in progress: retry after Retry-After seconds to get its answer.
              */
             409: {
                 headers: {
@@ -4777,7 +4777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request names an image, size, location or key pair the cloud does not have. Or this Idempotency-Key was already used for a different request. */
+            /** @description This Idempotency-Key was already used for a different request. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

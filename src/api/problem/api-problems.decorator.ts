@@ -296,8 +296,7 @@ export function ApiListingProblems(options: { expires: boolean }) {
   const statuses = options.expires ? [400, 410] : [400];
   return applyDecorators(
     ApiExtraModels(ProblemDto),
-    // Swagger appends the description of a status declared twice: only the addition is given here.
-    ...statuses.map((status) => problemResponse(status, LISTING_CAUSES, LISTING_DESCRIPTIONS, status !== 410)),
+    ...statuses.map((status) => problemResponse(status, LISTING_CAUSES, LISTING_DESCRIPTIONS)),
   );
 }
 
@@ -315,29 +314,49 @@ export function ApiOperationProblems(write: boolean, ...names: OperationCause[])
         ...(write ? (WRITE_CAUSES[status] ?? {}) : {}),
         ...Object.fromEntries(mine.map((n) => [n, OPERATION_CAUSES[n].make])),
       };
-      // Swagger appends the description of a status declared twice: only the addition is given here.
       const description = mine.map((n) => OPERATION_CAUSES[n].description).join(' ');
-      return problemResponse(status, { [status]: more }, { [status]: description }, true);
+      return problemResponse(status, { [status]: more }, { [status]: description });
     }),
   );
 }
 
-/** One status: its general causes plus, for a decorator that adds some (writes, listings), those. */
+/** Where @nestjs/swagger keeps a method's declared responses (its DECORATORS.API_RESPONSE, not exported). */
+const API_RESPONSE_METADATA = 'swagger/apiResponse';
+
+/**
+ * One status. First declared (ApiProblems, applied before the others): its general description and
+ * causes. Declared again by a decorator that adds causes (writes, listings, one operation's own): only
+ * the addition, appended to the description (Swagger joins them) and to the examples already there, so
+ * no sentence is said twice. Declared first by such a decorator (destroyNode's 422 exists only for its
+ * Idempotency-Key): only that decorator's causes, and its description standing alone.
+ */
 function problemResponse(
   status: number,
   more: Record<number, Record<string, () => unknown>> = {},
   moreDescriptions: Record<number, string> = {},
-  alreadyDeclared = false,
-) {
-  const causes = { ...(CAUSES[status] ?? {}), ...(more[status] ?? {}) };
-  const base = alreadyDeclared ? undefined : DESCRIPTIONS[status];
-  const extra = moreDescriptions[status];
-  return ApiResponse({
-    status,
-    description: [base, extra].filter(Boolean).join(' ') || 'Error',
-    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
-    content: problemContent(status, causes),
-  });
+): MethodDecorator {
+  return (target, key, descriptor) => {
+    const declared = (
+      Reflect.getMetadata(API_RESPONSE_METADATA, descriptor.value as object) as Record<string, any> | undefined
+    )?.[status];
+    const general = Object.keys(more).length === 0;
+    const causes = general ? (CAUSES[status] ?? {}) : (more[status] ?? {});
+    const extra = moreDescriptions[status];
+    const description = general
+      ? DESCRIPTIONS[status]
+      : declared
+        ? extra
+        : extra?.replace(/^Or (\w)/, (_, first: string) => first.toUpperCase());
+    const content = problemContent(status, causes);
+    const earlier = declared?.content?.[PROBLEM_CONTENT_TYPE]?.examples as Record<string, { $ref: string }> | undefined;
+    if (earlier) content[PROBLEM_CONTENT_TYPE].examples = { ...earlier, ...content[PROBLEM_CONTENT_TYPE].examples };
+    return ApiResponse({
+      status,
+      description: description || 'Error',
+      ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
+      content,
+    })(target, key, descriptor);
+  };
 }
 
 /** The problem+json content of one status, with one example (by reference) per named cause. */
