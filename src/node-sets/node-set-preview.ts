@@ -1,4 +1,3 @@
-import { CloudError } from '../cloud/driver/cloud-error';
 import type { ComputeService } from '../compute/compute.service';
 import type { NodeSetMemberSpec } from './node-sets.service';
 
@@ -40,14 +39,17 @@ type Member = NodeSetMemberSpec & { field: string };
 /**
  * Checks every reference of every member on its cloud (image, size, location, key pair exist),
  * reading each cloud's catalogue once (through the catalogue cache), and prices the set from the
- * sizes' published prices. Returns the plan, or every problem found (never just the first).
+ * sizes' published prices. Returns the plan, or every problem found (never just the first). A cloud
+ * whose catalogue cannot be read is no problem of the request: its members are left unchecked and
+ * the cloud's error is returned in `unreadable`, for the caller to answer as that cloud's failure
+ * (502/503/504) when the request has no problem of its own.
  */
 export async function previewNodeSet(
   compute: ComputeService,
   name: string,
   members: Member[],
   problems: Problem[],
-): Promise<{ plan?: NodeSetPlan; problems: Problem[] }> {
+): Promise<{ plan?: NodeSetPlan; problems: Problem[]; unreadable?: unknown }> {
   const known = new Set(compute.listClouds().map((c) => c.name));
   const clouds = [...new Set(members.map((m) => m.cloud).filter((c) => known.has(c)))];
   const catalogues = new Map(await Promise.all(clouds.map(async (c) => [c, await catalogue(compute, c)] as const)));
@@ -60,11 +62,12 @@ export async function previewNodeSet(
     }
   };
   const planned: PlannedMember[] = [];
+  let unreadable: unknown;
   members.forEach((m, index) => {
     const cat = catalogues.get(m.cloud);
     if (!cat) return; // unknown cloud: already a problem
     if ('error' in cat) {
-      add({ field: `${m.field}.cloud`, message: `cloud "${m.cloud}" could not be asked: ${cat.error}` });
+      unreadable ??= cat.error;
       return;
     }
     const size = cat.sizes.get(m.size);
@@ -84,7 +87,7 @@ export async function previewNodeSet(
       hourlyPrice: size?.price ?? null,
     });
   });
-  if (problems.length) return { problems };
+  if (problems.length || unreadable !== undefined) return { problems, unreadable };
   const counts: Record<string, number> = {};
   for (const m of planned) counts[m.cloud] = (counts[m.cloud] ?? 0) + 1;
   const hourly = round(planned.reduce((sum, m) => sum + (m.hourlyPrice ?? 0), 0));
@@ -114,7 +117,7 @@ interface Catalogue {
   keyPairs?: Set<string>;
 }
 
-async function catalogue(compute: ComputeService, cloud: string): Promise<Catalogue | { error: string }> {
+async function catalogue(compute: ComputeService, cloud: string): Promise<Catalogue | { error: unknown }> {
   const can = compute.getCloud(cloud).capabilities;
   try {
     const [images, sizes, locations, keyPairs] = await Promise.all([
@@ -130,7 +133,7 @@ async function catalogue(compute: ComputeService, cloud: string): Promise<Catalo
       keyPairs: keyPairs && new Set(keyPairs.items.map((k) => k.name)),
     };
   } catch (error) {
-    return { error: CloudError.is(error) ? error.message : 'the cloud did not answer' };
+    return { error };
   }
 }
 

@@ -113,18 +113,21 @@ export class NodeSetsService {
 
   /**
    * Checks a set without creating anything (dryRun): everything `create` checks, plus every reference
-   * on its cloud, and the cost estimate. Throws the 422 problem listing every problem.
+   * on its cloud, and the cost estimate. Throws the 422 problem listing every problem, or, when the
+   * request has none but a cloud's catalogue could not be read, that cloud's error.
    */
   async preview(spec: NodeSetSpec): Promise<NodeSetPlan> {
     const expanded = expand(spec.nodes);
-    const { plan, problems } = await previewNodeSet(
+    const { plan, problems, unreadable } = await previewNodeSet(
       this.compute,
       spec.name,
       expanded,
       this.check(expanded, requestedMembers(spec.nodes)),
     );
-    if (!plan) throw invalidSet(problems);
-    return plan;
+    if (plan) return plan;
+    // The request's own mistakes first (422); otherwise the failing cloud's answer (502/503/504).
+    if (problems.length) throw invalidSet(problems);
+    throw unreadable;
   }
 
   async get(id: string): Promise<NodeSetView> {

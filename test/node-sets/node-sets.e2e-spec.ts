@@ -256,6 +256,28 @@ describe('node sets (dummy clouds)', () => {
     expectProblem(await api('POST', '/node-sets?dryRun=maybe', { name: 'k', nodes: [member('a', 'k')] }), 400);
   });
 
+  it("dryRun=true on a cloud whose catalogue cannot be read is that cloud's 502/503/504, not a 422 blaming the request", async () => {
+    const driver = t.app.get(CloudRegistry).get('flaky')!.driver;
+    const listImages = driver.listImages.bind(driver);
+    driver.listImages = async () => {
+      throw new CloudError('unavailable', 'list images: cannot reach the cloud (ECONNREFUSED)');
+    };
+    try {
+      const nodes = [member('a', 'd-ok'), member('flaky', 'd-down')];
+      const down = expectProblem(await api('POST', '/node-sets?dryRun=true', { name: 'down', nodes }), 502);
+      expect(down).toMatchObject({ type: 'urn:cloud-orchestrator:problem:cloud-unavailable', cloud: 'flaky' });
+      // A mistake of the caller's own is still the 422, listing it.
+      const mixed = [member('a', 'd-bad', { size: 'huge' }), member('flaky', 'd-down')];
+      const bad = expectProblem(await api('POST', '/node-sets?dryRun=true', { name: 'mixed', nodes: mixed }), 422);
+      expect(bad.errors).toEqual([{ field: 'nodes[0].size', message: 'size "huge" does not exist in cloud "a"' }]);
+    } finally {
+      driver.listImages = listImages;
+    }
+    expect((await api('POST', '/node-sets?dryRun=true', { name: 'up', nodes: [member('flaky', 'd-up')] })).status).toBe(
+      200,
+    );
+  });
+
   it('a size the cloud does not have: the dry run names it, and the set itself rolls back', async () => {
     const nodes = [member('a', 's-ok'), member('b', 's-bad', { size: 'xxl' })];
     const preview = expectProblem(await api('POST', '/node-sets?dryRun=true', { name: 'size', nodes }), 422);

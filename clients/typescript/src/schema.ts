@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Create a set of nodes across clouds, all or nothing
-         * @description Answers at once with the set in `creating`, its `Location` and an `Operation-Location`. The service creates every member in parallel (at most each cloud's `maxConcurrentCreates` at a time) and waits until all are `running`: the set is `ready` and the operation succeeds with the set in `result`. If any member fails (a refused create, a node in `error` or `terminated`, the timeout), every member already created is destroyed, the set ends `failed` and the operation fails with a problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata `orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe. `?dryRun=true` creates nothing and answers 200 with the plan: every image, size, location and key pair checked on its cloud, the count per cloud and the estimated hourly and monthly cost from the sizes' published prices (naming the members without one); an invalid set is a 422 listing every problem at once.
+         * @description Answers at once with the set in `creating`, its `Location` and an `Operation-Location`. The service creates every member in parallel (at most each cloud's `maxConcurrentCreates` at a time) and waits until all are `running`: the set is `ready` and the operation succeeds with the set in `result`. If any member fails (a refused create, a node in `error` or `terminated`, the timeout), every member already created is destroyed, the set ends `failed` and the operation fails with a problem naming the member, its cloud and the cause. Members carry the set's id in their cloud (metadata `orchestrator-node-set` and a per-member client token), so a create cut off by a crash is found and adopted or destroyed; the work resumes after a restart or on another replica. Clouds, names and capabilities (user data, metadata, key pairs, locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe. `?dryRun=true` creates nothing and answers 200 with the plan: every image, size, location and key pair checked on its cloud, the count per cloud and the estimated hourly and monthly cost from the sizes' published prices (naming the members without one); an invalid set is a 422 listing every problem at once, and a valid one naming a cloud whose catalogue cannot be read is that cloud's 502, 503 or 504.
          */
         post: operations["createNodeSet"];
         delete?: never;
@@ -4440,11 +4440,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The cloud failed or rejected the service's credentials. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The cloud is rate limiting (type …:cloud-rate-limited), or its circuit breaker is open after repeated failures (type …:cloud-circuit-open); see Retry-After. */
             503: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The cloud did not answer in time. Type urn:cloud-orchestrator:problem:cloud-timeout: nothing was done, safe to repeat. Type urn:cloud-orchestrator:problem:cloud-outcome-unknown: a write was sent and never answered; it may or may not have taken effect, so look before repeating it. */
+            504: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

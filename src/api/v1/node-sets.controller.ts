@@ -78,7 +78,8 @@ export class NodeSetsController {
       'locations) are checked first: 422 with every problem in `errors`. Send an `Idempotency-Key` to make retries safe. ' +
       '`?dryRun=true` creates nothing and answers 200 with the plan: every image, size, location and key pair checked on its ' +
       "cloud, the count per cloud and the estimated hourly and monthly cost from the sizes' published prices (naming the " +
-      'members without one); an invalid set is a 422 listing every problem at once.',
+      'members without one); an invalid set is a 422 listing every problem at once, and a valid one naming a cloud whose ' +
+      "catalogue cannot be read is that cloud's 502, 503 or 504.",
   })
   @IdempotentWrite()
   @ApiAcceptedResponse({
@@ -87,7 +88,7 @@ export class NodeSetsController {
     headers: LOCATION_HEADER,
   })
   @ApiOkResponse({ type: NodeSetPlanDto, description: 'dryRun=true: the plan; nothing was created.' })
-  @ApiProblems(400, 409, 413, 415, 422, 503)
+  @ApiProblems(400, 409, 413, 415, 422, 502, 503, 504)
   async createNodeSet(
     @Body() body: CreateNodeSetDto,
     @Query() query: CreateNodeSetQuery,
