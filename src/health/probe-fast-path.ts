@@ -43,9 +43,9 @@ export class ProbeFastPath {
   private readonly headers = new Map<string, string[]>();
   private sources?: ReadinessSources;
   private liveSecond = -1;
-  private liveBody = '';
+  private live?: Prepared;
   private readyDialect = '';
-  private readyBody = '';
+  private ready?: Prepared;
 
   constructor(private readonly server: ServerSettings) {}
 
@@ -88,41 +88,57 @@ export class ProbeFastPath {
     const headers = this.headers.get(url);
     const sources = this.sources;
     if (!headers || !sources || sources.readiness.current !== 'ready') return false;
-    const body = url === LIVE ? this.live() : this.ready(sources.store.verdict);
-    if (body === undefined) return false;
-    res.writeHead(200, [
-      ...headers,
-      'x-request-id',
-      requestIdFor(req),
-      'content-length',
-      String(Buffer.byteLength(body)),
-    ]);
-    res.end(body);
+    const answer = url === LIVE ? this.liveAnswer(headers) : this.readyAnswer(headers, sources.store.verdict);
+    if (answer === undefined) return false;
+    // The one per-answer value goes into the prepared list: writeHead reads it synchronously and keeps
+    // no reference, so the next answer cannot see this one's id.
+    answer.head[answer.idAt] = requestIdFor(req);
+    res.writeHead(200, answer.head);
+    res.end(answer.body);
     return true;
   }
 
   /** terminus' readiness report when every check passed; undefined otherwise (the router answers). */
-  private ready(store: { readonly status: string; readonly dialect: string }): string | undefined {
+  private readyAnswer(
+    headers: string[],
+    store: { readonly status: string; readonly dialect: string },
+  ): Prepared | undefined {
     if (store.status !== 'up') return undefined;
-    if (store.dialect !== this.readyDialect) {
+    if (store.dialect !== this.readyDialect || this.ready === undefined) {
       this.readyDialect = store.dialect;
-      this.readyBody = report('ok', {
-        service: { status: 'up', state: 'ready' },
-        store: { status: 'up', dialect: store.dialect },
-      });
+      this.ready = prepare(
+        headers,
+        report('ok', { service: { status: 'up', state: 'ready' }, store: { status: 'up', dialect: store.dialect } }),
+      );
     }
-    return this.readyBody;
+    return this.ready;
   }
 
   /** terminus' liveness report; its only changing part, uptimeSeconds, changes once a second. */
-  private live(): string {
+  private liveAnswer(headers: string[]): Prepared {
     const uptimeSeconds = Math.round(process.uptime());
-    if (uptimeSeconds !== this.liveSecond) {
+    if (uptimeSeconds !== this.liveSecond || this.live === undefined) {
       this.liveSecond = uptimeSeconds;
-      this.liveBody = report('ok', { process: { status: 'up', uptimeSeconds } });
+      this.live = prepare(headers, report('ok', { process: { status: 'up', uptimeSeconds } }));
     }
-    return this.liveBody;
+    return this.live;
   }
+}
+
+/**
+ * A 200 worked out once per body (once a second for liveness, once per store dialect for readiness)
+ * instead of per answer: the body, and the whole header list with its Content-Length, where only the
+ * X-Request-Id value (at idAt) changes from answer to answer.
+ */
+interface Prepared {
+  readonly body: string;
+  readonly head: string[];
+  readonly idAt: number;
+}
+
+function prepare(headers: readonly string[], body: string): Prepared {
+  const head = [...headers, 'content-length', String(Buffer.byteLength(body)), 'x-request-id', ''];
+  return { body, head, idAt: head.length - 1 };
 }
 
 /** The shape terminus answers for checks that all passed. */

@@ -59,6 +59,49 @@ describe('probe fast path (/health/live, /health/ready)', () => {
     );
   });
 
+  it('keeps Content-Length in step with the liveness body when the uptime gains a digit (9 s → 10 s)', async () => {
+    const raw = async (path: string) => {
+      const res = await fetch(`${t.url}${path}`);
+      const text = await res.text();
+      return { headers: Object.fromEntries(res.headers), text, bytes: Buffer.byteLength(text) };
+    };
+    await probe('/health/live');
+    const uptime = jest.spyOn(process, 'uptime');
+    try {
+      for (const seconds of [9.2, 10.3, 9.4]) {
+        uptime.mockReturnValue(seconds);
+        const before = await routed('/health/live');
+        const fast = await Promise.all(Array.from({ length: 3 }, () => raw('/health/live')));
+        const viaRouter = await raw('/health/live?via=router'); // a query string is routed
+        expect(await routed('/health/live')).toBe(before + 1);
+        for (const answer of fast) {
+          expect(JSON.parse(answer.text).info.process.uptimeSeconds).toBe(Math.round(seconds));
+          expect(Number(answer.headers['content-length'])).toBe(answer.bytes);
+          expect(answer.text).toBe(viaRouter.text);
+          expect(answer.headers['content-length']).toBe(viaRouter.headers['content-length']);
+        }
+      }
+    } finally {
+      uptime.mockRestore();
+    }
+  });
+
+  it("gives every answer its own request id: a caller's id never shows in another answer", async () => {
+    await probe('/health/ready');
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        probe(i % 4 === 3 ? '/health/live' : '/health/ready', i % 2 ? {} : { 'X-Request-Id': `caller-${i}` }),
+      ),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.status).toBe(200);
+      if (i % 2) expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      else expect(answer.headers['x-request-id']).toBe(`caller-${i}`);
+    });
+    const made = answers.filter((_, i) => i % 2).map((a) => a.headers['x-request-id']);
+    expect(new Set(made).size).toBe(made.length);
+  });
+
   it('leaves anything else to the router: HEAD, query strings, CORS requests', async () => {
     const before = await routed('/health/live');
     expect((await fetch(`${t.url}/health/live`, { method: 'HEAD' })).status).toBe(200);
