@@ -9,7 +9,7 @@ import { ProblemException } from './problem/problem.exception';
  * node was created under a name nobody sent; here the bytes are decoded strictly first and an
  * invalid sequence is a 400 naming the body, then the framework's own JSON parser runs with the
  * server's prototype-poisoning settings (so every other answer stays as it was). A leading BOM is
- * dropped, as the framework did.
+ * dropped, as the framework did. A body that is valid JSON but not an object is a 400 too.
  */
 export function registerUtf8JsonBody(app: NestFastifyApplication, bodyLimit: number): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -25,6 +25,21 @@ export function registerUtf8JsonBody(app: NestFastifyApplication, bodyLimit: num
       done(new ProblemException(400, message, { errors: [{ field: 'body', message }] }), undefined);
       return;
     }
-    parseJson(request, text, done);
+    parseJson(request, text, (error, value) => {
+      if (error) return done(error, undefined);
+      // Every body this API takes is an object: an array or a bare value would otherwise reach the
+      // validators as "unknown field \"0\"" or a list of missing fields.
+      const kind =
+        value === null
+          ? 'null'
+          : Array.isArray(value)
+            ? 'an array'
+            : typeof value === 'object'
+              ? ''
+              : `a ${typeof value}`;
+      if (!kind) return done(null, value);
+      const message = `the request body must be a JSON object (got ${kind})`;
+      done(new ProblemException(400, message, { errors: [{ field: 'body', message }] }), undefined);
+    });
   });
 }

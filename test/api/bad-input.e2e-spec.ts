@@ -30,7 +30,6 @@ describe('bad input (v1, dummy cloud)', () => {
     ['non-string metadata', { ...valid, metadata: { a: 1 } }, /metadata must be an object of at most 64 string values/],
     ['metadata as a list', { ...valid, metadata: ['a'] }, /metadata must be an object/],
     ['networks that are not strings', { ...valid, networks: [1] }, /each value in networks must be a string/],
-    ['a JSON array body', [valid], /name must be a string/],
   ];
 
   it.each(invalidBodies)(
@@ -56,6 +55,32 @@ describe('bad input (v1, dummy cloud)', () => {
       const problem = expectProblem(await api('POST', '/clouds/default/nodes', body), 422, detail);
       expect(problem.cloud).toBe('default');
       expect(problem.errors).toEqual([{ field, message: expect.stringMatching(detail) }]);
+      expect(await count()).toBe(before);
+    },
+  );
+
+  it.each([
+    ['an array', JSON.stringify([valid]), 'an array'],
+    ['a string', '"web-1"', 'a string'],
+    ['a number', '42', 'a number'],
+    ['true', 'true', 'a boolean'],
+    ['null', 'null', 'null'],
+  ])(
+    'a JSON body that is %s, not an object, is a 400 saying so on every route with a body',
+    async (_label, body, got) => {
+      const before = await count();
+      for (const path of [
+        '/clouds/default/nodes',
+        '/clouds/default/key-pairs',
+        '/node-sets',
+        '/node-sets?dryRun=true',
+      ]) {
+        const problem = expectProblem(await api('POST', path, body), 400);
+        expect({ path, errors: problem.errors }).toEqual({
+          path,
+          errors: [{ field: 'body', message: `the request body must be a JSON object (got ${got})` }],
+        });
+      }
       expect(await count()).toBe(before);
     },
   );
