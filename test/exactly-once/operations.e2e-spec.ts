@@ -201,6 +201,21 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
     expect(failed.body.items.length).toBeGreaterThanOrEqual(2);
     expect(failed.body.items.every((o: any) => o.state === 'failed' && o.done)).toBe(true);
     expectProblem(await api('GET', '/operations?state=sleeping'), 400, /state/);
+    // A cloud filter that names no cloud is a mistake, not "every cloud".
+    for (const cloud of ['', 'Stuck', 'a b', '*x'])
+      expect({
+        cloud,
+        errors: expectProblem(await api('GET', `/operations?cloud=${encodeURIComponent(cloud)}`), 400).errors,
+      }).toEqual({
+        cloud,
+        errors: [
+          {
+            field: 'cloud',
+            message: 'cloud must be a cloud name (a-z, 0-9, "-", "_"), or "*" for node set operations',
+          },
+        ],
+      });
+    expect((await api('GET', '/operations?cloud=*')).status).toBe(200);
     expectProblem(await api('GET', '/operations?cursor=garbage'), 400, /cursor/);
     expectProblem(await api('GET', `/operations/${randomUUID()}`), 404, /not found/);
   });

@@ -3806,7 +3806,7 @@ export interface operations {
     listOperations: {
         parameters: {
             query?: {
-                /** @description Only operations on this cloud. */
+                /** @description Only operations on this cloud; `*` for node set operations (createNodeSet, deleteNodeSet), which span clouds. */
                 cloud?: string;
                 state?: "running" | "succeeded" | "failed";
                 limit?: number;

@@ -1,5 +1,6 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { CLOUD_NAME } from '../../../config/settings.schema';
 import { ProblemDto } from '../../problem/problem.dto';
 import { NodeSetDto } from './node-set.dto';
 import { IntegerQueryParam, StoredListingCursorParam } from './validators';
@@ -88,10 +89,20 @@ export class GetOperationQuery {
   wait?: number;
 }
 
+/** A cloud name (as configured), or `*`: the "cloud" of node set operations, which span clouds. */
+const OPERATION_CLOUD = new RegExp(`^(?:\\*|${CLOUD_NAME.source.slice(1, -1)})$`);
+
 export class ListOperationsQuery {
   @IsOptional()
   @IsString()
-  @ApiPropertyOptional({ description: 'Only operations on this cloud.' })
+  @Matches(OPERATION_CLOUD, {
+    message: 'cloud must be a cloud name (a-z, 0-9, "-", "_"), or "*" for node set operations',
+  })
+  @ApiPropertyOptional({
+    description:
+      'Only operations on this cloud; `*` for node set operations (createNodeSet, deleteNodeSet), which span clouds.',
+    pattern: OPERATION_CLOUD.source,
+  })
   cloud?: string;
   @IsOptional()
   @IsIn(OPERATION_STATES)
