@@ -163,10 +163,17 @@ function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string;
   return errors.flatMap((error) => {
     const index = prefix !== '' && /^\d+$/.test(error.property);
     const field = index ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      message: message.replace(/^property (\S+) should not exist$/, `unknown field "$1"`),
-    }));
+    const constraints = error.constraints ?? {};
+    // Absent (optional fields skip validation when absent): one "is required" says it, instead of every
+    // rule the missing value fails ("must be longer than or equal to 1 characters; must be a string").
+    const missing =
+      error.value === undefined && Object.keys(constraints).length > 0 && !constraints.whitelistValidation;
+    const own = missing
+      ? [{ field, message: `${error.property} is required` }]
+      : Object.values(constraints).map((message) => ({
+          field,
+          message: message.replace(/^property (\S+) should not exist$/, `unknown field "$1"`),
+        }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }

@@ -22,7 +22,7 @@ describe('bad input (v1, dummy cloud)', () => {
   afterAll(() => t.close());
 
   const invalidBodies: Array<[string, unknown, RegExp]> = [
-    ['a missing name', { image: 'img-debian-12', size: 'small' }, /name must be a string/],
+    ['a missing name', { image: 'img-debian-12', size: 'small' }, /^name is required$/],
     ['an empty name', { ...valid, name: '' }, /name must be longer than or equal to 1/],
     ['a 256-character name', { ...valid, name: 'x'.repeat(256) }, /name must be shorter than or equal to 255/],
     ['a numeric image', { ...valid, image: 42 }, /image must be a string/],
@@ -84,6 +84,23 @@ describe('bad input (v1, dummy cloud)', () => {
       expect(await count()).toBe(before);
     },
   );
+
+  it('a missing required field is one error, "<field> is required", wherever it is missing', async () => {
+    const required = (message: string) => [{ field: message.split(' ')[0], message }];
+    expect(expectProblem(await api('POST', '/clouds/default/nodes', { size: 'small' }), 400).errors).toEqual([
+      { field: 'name', message: 'name is required' },
+      { field: 'image', message: 'image is required' },
+    ]);
+    expect(expectProblem(await api('POST', '/clouds/default/key-pairs', { name: 'k' }), 400).errors).toEqual(
+      required('publicKey is required'),
+    );
+    const set = { name: 's', nodes: [{ cloud: 'default', name: 'm', size: 'small' }] };
+    expect(expectProblem(await api('POST', '/node-sets', set), 400).errors).toEqual([
+      { field: 'nodes[0].image', message: 'image is required' },
+    ]);
+    // A present value of the wrong kind still says what is wrong with it.
+    expectProblem(await api('POST', '/clouds/default/nodes', { ...valid, name: 7 }), 400, /name must be a string/);
+  });
 
   it('refuses malformed JSON, an empty JSON body and an oversized body', async () => {
     const before = await count();
