@@ -505,7 +505,7 @@ async function processCosts() {
     });
     ready.push(service.readyMs);
     await new Promise((r) => setTimeout(r, 3000));
-    rss.push(service.rssMiB());
+    rss.push(service.rssMB());
     await service.stop();
   }
   row(
@@ -516,10 +516,17 @@ async function processCosts() {
     median(ready) / 2000,
     { ratio: 1, direction: 'max' },
   );
-  row('process', 'idle RSS after ready + 3 s, MiB', { mib: median(rss) }, '120 MB', (median(rss) * 1.048576) / 120, {
-    ratio: 1,
-    direction: 'max',
-  });
+  // MB = 10^6 bytes, as the issue's target; the parts are the medians of each part.
+  const mb = median(rss.map((r) => r.rss));
+  const [anon, file] = [median(rss.map((r) => r.anon)), median(rss.map((r) => r.file))];
+  row(
+    'process',
+    `idle RSS after ready + 3 s, MB (10^6 bytes; anonymous ${anon.toFixed(1)} + file-backed ${file.toFixed(1)})`,
+    { mb },
+    '120 MB',
+    mb / 120,
+    { ratio: 1, direction: 'max' },
+  );
 }
 
 // ---- run, print, write ----
@@ -548,7 +555,7 @@ const lines = [
   '|---|---|---:|---:|---:|---:|---|---:|---|---|',
 ];
 for (const r of rows) {
-  const figure = r.upstream ?? r.logins ?? r.connections ?? r.mib ?? r.ms ?? r.added ?? r.status ?? '';
+  const figure = r.upstream ?? r.logins ?? r.connections ?? r.mb ?? r.ms ?? r.added ?? r.status ?? '';
   const goal = r.goal ? `${r.goal.direction === 'min' ? '≥' : '≤'} ${r.goal.ratio}×` : '';
   lines.push(
     `| ${r.section} | ${r.target} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${typeof figure === 'number' ? fmt(figure, 1) : figure} | ${r.vs} | ${fmt(r.ratio, 2)}× | ${goal} | ${r.met === undefined ? '' : r.met ? 'met' : 'NOT met'} |`,

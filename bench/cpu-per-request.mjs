@@ -4,7 +4,8 @@
 // round after round, and the CPU seconds each process used (/proc/<pid>/stat) are divided by the
 // requests it served. On a shared, loaded machine this is far steadier than req/s.
 //   node bench/cpu-per-request.mjs [baseline build dir=dist-base] [path] [seconds=5] [rounds=4]
-// BENCH_A_FLAGS / BENCH_B_FLAGS: extra Node flags for either process (e.g. to compare GC settings).
+// BENCH_A_FLAGS / BENCH_B_FLAGS: extra Node flags for either process (e.g. to compare GC settings);
+// BENCH_A_ENV / BENCH_B_ENV: extra environment, `NAME=value NAME2=value` (e.g. glibc's MALLOC_ARENA_MAX).
 // Make a baseline: `npm run build && cp -a dist dist-base`, change code, `npm run build`, run this.
 import { existsSync } from 'node:fs';
 import { load, median } from './lib/load.mjs';
@@ -22,14 +23,16 @@ const settings = {
 };
 if (!existsSync(`${baseDir}/main.js`)) throw new Error(`no baseline build at ${baseDir}/main.js`);
 const builds = [
-  { name: `A ${baseDir}`, entry: `${baseDir}/main.js`, flags: process.env.BENCH_A_FLAGS },
-  { name: 'B dist', entry: 'dist/main.js', flags: process.env.BENCH_B_FLAGS },
+  { name: `A ${baseDir}`, entry: `${baseDir}/main.js`, flags: process.env.BENCH_A_FLAGS, env: process.env.BENCH_A_ENV },
+  { name: 'B dist', entry: 'dist/main.js', flags: process.env.BENCH_B_FLAGS, env: process.env.BENCH_B_ENV },
 ];
 for (const b of builds) {
   const nodeArgs = b.flags ? b.flags.split(/\s+/) : [];
   if (b.flags) b.name += ` ${b.flags}`;
+  const env = Object.fromEntries((b.env ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split(/=(.*)/s, 2)));
+  if (b.env) b.name += ` ${b.env}`;
   // Each its own in-memory store: two builds must not share (or migrate) one SQLite file.
-  b.service = await startService({ settings: { ...settings, state: { path: ':memory:' } }, entry: b.entry, nodeArgs });
+  b.service = await startService({ settings: { ...settings, state: { path: ':memory:' } }, entry: b.entry, nodeArgs, env });
 }
 try {
   for (const b of builds) await load(`${b.service.url}${path}`, { connections: 64, seconds: 2, headers });

@@ -34,14 +34,19 @@ export function freePort() {
   });
 }
 
-/** The Node flags of the production command (package.json's start:prod, which the Dockerfile mirrors). */
-export function productionFlags() {
-  const command = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['start:prod'];
-  return command.split(/\s+/).filter((word) => word.startsWith('--'));
+/**
+ * The production command (package.json's start:prod, which the Dockerfile mirrors): its environment
+ * (`NAME=value` words before `node`) and its Node flags.
+ */
+export function productionCommand() {
+  const words = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['start:prod'].split(/\s+/);
+  const node = words.indexOf('node');
+  const env = Object.fromEntries(words.slice(0, node).map((pair) => pair.split(/=(.*)/s, 2)));
+  return { env, flags: words.slice(node + 1).filter((word) => word.startsWith('--')) };
 }
 
 /**
- * Starts `node dist/main.js` (or another build's `entry`) with the production command's flags with settings written as its only config file (JSON is YAML). Resolves
+ * Starts `node dist/main.js` (or another build's `entry`) with the production command's environment and flags, with settings written as its only config file (JSON is YAML). Resolves
  * once /health/ready answers 200, with the time that took (spawn to ready) and a stop() that sends
  * SIGTERM to this child only.
  */
@@ -50,10 +55,12 @@ export async function startService({ port: wanted, settings, env = {}, nodeArgs 
   const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
   writeFileSync(join(dir, 'default.yaml'), JSON.stringify(settings));
   const started = performance.now();
-  const child = spawn(process.execPath, [...productionFlags(), ...nodeArgs, entry], {
+  const production = productionCommand();
+  const child = spawn(process.execPath, [...production.flags, ...nodeArgs, entry], {
     cwd: root,
     env: {
       ...process.env,
+      ...production.env,
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -87,10 +94,17 @@ export async function startService({ port: wanted, settings, env = {}, nodeArgs 
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
     },
-    /** Resident set size now, in MiB (Linux). */
-    rssMiB() {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : NaN;
+    /**
+     * Resident set size now, in MB (10^6 bytes; the kernel counts kB = 1024 bytes), with its two
+     * parts: anonymous memory (V8's heap, malloc) and file-backed pages (the node binary, libraries).
+     */
+    rssMB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const mb = (field) => {
+        const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+        return m ? (Number(m[1]) * 1024) / 1e6 : NaN;
+      };
+      return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
     },
     async stop() {
       if (child.exitCode !== null) return;
