@@ -137,12 +137,14 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       exceptionFactory: validationProblem,
     }),
   );
-  // One document, built before the routes are registered: it is both what /docs serves and what
-  // compiles the response serializers.
+  // The document, built before the routes are registered, compiles the response serializers and
+  // lists the routes that take a body; it is not kept: /docs builds it again on its first request
+  // (the same scan of the same app, so the same document), so a process nobody reads the docs of
+  // does not hold it for its lifetime.
   const document = buildOpenApi(app);
   registerResponseSchemas(fastify, document);
   for (const route of bodiedRoutes(document)) bodied.add(route);
-  setupOpenApi(app, document);
+  setupOpenApi(app, () => buildOpenApi(app));
   return app;
 }
 

@@ -55,8 +55,14 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return declareResponseHeaders(declareRequestRefusals(document));
 }
 
-/** Swagger UI at /docs, the OpenAPI document at /docs-json. */
-export function setupOpenApi(app: INestApplication, document: OpenAPIObject = buildOpenApi(app)): void {
+/**
+ * Swagger UI at /docs, the OpenAPI document at /docs-json and /docs-yaml. `document` may be a
+ * factory: @nestjs/swagger calls it on the first request to any of them and keeps the result.
+ */
+export function setupOpenApi(
+  app: INestApplication,
+  document: OpenAPIObject | (() => OpenAPIObject) = () => buildOpenApi(app),
+): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

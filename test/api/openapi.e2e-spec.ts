@@ -11,6 +11,7 @@ import {
 } from '../../src/api/v1/dto/node-set.dto';
 import { GetOperationQuery, ListOperationsQuery, OperationParams } from '../../src/api/v1/dto/operation.dto';
 import { KeyPairParams, ListNodesQuery, NodeParams } from '../../src/api/v1/dto/params.dto';
+import { parse as parseYaml } from 'yaml';
 import { encodeCursor } from '../../src/compute/cursor';
 import { CursorSeal } from '../../src/cursors/cursor-seal';
 import { buildOpenApi } from '../../src/openapi/openapi';
@@ -48,6 +49,24 @@ describe('OpenAPI document', () => {
     const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
     expect(buildOpenApi(t.app)).toEqual(committed);
     expect(served).toEqual(committed);
+  });
+
+  it('is not kept from boot but built on the first request to any docs URL: YAML or Swagger UI first serve it whole', async () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8'));
+    for (const first of ['/docs-yaml', '/docs/swagger-ui-init.js']) {
+      const fresh = await startApp({ clouds: { default: { engine: 'dummy' } } });
+      try {
+        const answer = await fetch(`${fresh.url}${first}`);
+        expect(answer.status).toBe(200);
+        const text = await answer.text();
+        if (first === '/docs-yaml') expect(parseYaml(text)).toEqual(committed);
+        // Swagger UI's start script carries the document in `let options = {…};` (JSON, no functions here).
+        else expect(JSON.parse(/let options = (\{[\s\S]*?\n\});/.exec(text)![1]).swaggerDoc).toEqual(committed);
+        expect((await call(fresh.url, 'GET', '/docs-json')).body).toEqual(committed);
+      } finally {
+        await fresh.close();
+      }
+    }
   });
 
   it('gives every operation a unique hand-chosen operationId, a summary and documented errors', () => {
