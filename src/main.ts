@@ -5,6 +5,7 @@ import { ConfigError } from './config/config-error';
 import { loadSettings } from './config/settings.loader';
 import { ReadinessService } from './health/readiness.service';
 import { checkExposure } from './security/exposure';
+import { releaseBootMemory } from './boot-memory';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
+  releaseBootMemory(); // start-up's garbage, before the first request (see boot-memory.ts)
   await app.listen(port, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.log(

@@ -236,6 +236,18 @@ describe('deploy/kubernetes', () => {
         `cloud-orchestrator:${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}`,
       );
     });
+
+    it("starts as package.json's start:prod does (what the bench measures): the same Node flags, the same environment", () => {
+      const words: string[] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'].split(
+        /\s+/,
+      );
+      const node = words.indexOf('node');
+      const [cmd] = instruction('CMD');
+      expect(JSON.parse(cmd)).toEqual(words.slice(node));
+      const imageEnv = instruction('ENV').flatMap((line) => line.split(/\s+/));
+      expect(words.slice(0, node).length).toBeGreaterThan(0);
+      expect(imageEnv).toEqual(expect.arrayContaining(words.slice(0, node)));
+    });
   });
 
   describe('security and resources', () => {
