@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { haveAb, load, loadTool, median } from './lib/load.mjs';
-import { freePort, productionFlags, root, startReference, startService } from './lib/processes.mjs';
+import { freePort, productionCommand, root, startReference, startService } from './lib/processes.mjs';
 
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
@@ -52,11 +52,13 @@ const source = `${started[0].process.url}${LIST}`;
 const rungs = [];
 const stops = started.map((s) => s.process.stop);
 
-/** A reference process (bare node:http or a ladder rung) with the production Node flags and CPU accounting. */
+/** A reference process (bare node:http or a ladder rung) with the production Node flags and environment, and CPU accounting. */
 async function reference(name, args, port) {
-  const ref = await startReference(process.execPath, [...productionFlags(), ...args], {
+  const production = productionCommand();
+  const ref = await startReference(process.execPath, [...production.flags, ...args], {
     probe: `http://127.0.0.1:${port}${name === 'bare' ? '/' : LIST}`,
     cwd: root,
+    env: production.env,
   });
   stops.push(ref.stop);
   return ref;
