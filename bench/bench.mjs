@@ -158,32 +158,30 @@ async function hotPaths() {
 
     if (wanted('health') && haveRefs) {
       for (const path of ['/health/live', '/health/ready']) {
-        const port = await freePort();
-        const ref = await bareNode(`${service.url}${path}`, port, 'stringify');
-        refs.push(ref);
+        const [port, samePort] = [await freePort(), await freePort()];
+        refs.push(await bareNode(`${service.url}${path}`, port, 'stringify'));
+        // The same answer, headers included: what node:http spends on the security headers by itself.
+        refs.push(
+          await startReference(
+            process.execPath,
+            [join(root, 'bench', 'lib', 'same-answer-server.cjs'), `${service.url}${path}`, String(samePort)],
+            { probe: `http://127.0.0.1:${samePort}/` },
+          ),
+        );
         const r = await alternate(
           [
             { name: 'bare', url: `http://127.0.0.1:${port}/` },
+            { name: 'same', url: `http://127.0.0.1:${samePort}/` },
             { name: 'service', url: `${service.url}${path}` },
           ],
           { rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS },
         );
-        const [bare, svc] = r;
-        row(
-          path,
-          'bare node:http, same body',
-          { rps: bare.rps, p50: bare.p50, p99: bare.p99, runs: bare.runs },
-          'itself',
-          1,
-        );
-        row(
-          path,
-          `service ${path}`,
-          { rps: svc.rps, p50: svc.p50, p99: svc.p99, errors: svc.errors, runs: svc.runs },
-          'bare node:http',
-          svc.rps / bare.rps,
-          { ratio: 1, direction: 'min' },
-        );
+        const [bare, same, svc] = r;
+        const fig = (x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors, runs: x.runs });
+        row(path, 'bare node:http, same body', fig(bare), 'itself', 1);
+        row(path, 'bare node:http, same body and headers', fig(same), 'bare node:http', same.rps / bare.rps);
+        row(path, `service ${path}`, fig(svc), 'bare node:http', svc.rps / bare.rps, { ratio: 1, direction: 'min' });
+        row(path, `service ${path}`, fig(svc), 'bare, same headers', svc.rps / same.rps);
       }
     }
   } finally {
