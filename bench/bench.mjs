@@ -181,7 +181,7 @@ async function hotPaths() {
         row(path, 'bare node:http, same body', fig(bare), 'itself', 1);
         row(path, 'bare node:http, same body and headers', fig(same), 'bare node:http', same.rps / bare.rps);
         row(path, `service ${path}`, fig(svc), 'bare node:http', svc.rps / bare.rps, { ratio: 1, direction: 'min' });
-        row(path, `service ${path}`, fig(svc), 'bare, same headers', svc.rps / same.rps);
+        row(path, `service ${path} vs same headers`, fig(svc), 'bare, same headers', svc.rps / same.rps);
       }
     }
   } finally {
