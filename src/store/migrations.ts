@@ -144,6 +144,16 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_dummy_demo_ids': {
+    async up(db: Kysely<any>) {
+      // Every dummy cloud now draws its ids from dummy_sequences, persisted or not; `seeded` is how many
+      // low ids (node-000001..) belong to the demo nodes a start creates, so they keep their ids.
+      await db.schema
+        .alterTable('dummy_sequences')
+        .addColumn('seeded', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -159,10 +159,16 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
     });
 
     it('a stop and a reboot whose node is destroyed mid-transition', async () => {
-      const stopped = await api('POST', '/clouds/slow/nodes/node-000001/actions/stop');
-      expect((await destroyWhileWaiting(stopped, 'node-000001')).kind).toBe('stopNode');
-      const rebooted = await api('POST', '/clouds/slow/nodes/node-000002/actions/reboot');
-      expect((await destroyWhileWaiting(rebooted, 'node-000002')).kind).toBe('rebootNode');
+      // Demo nodes' ids are read, not assumed: on a shared store (PostgreSQL) they may be past node-000003.
+      const demo = (await api('GET', '/clouds/slow/nodes?name=demo-*')).body.items as Array<{
+        id: string;
+        name: string;
+      }>;
+      const idOf = (name: string) => demo.find((n) => n.name === name)!.id;
+      const stopped = await api('POST', `/clouds/slow/nodes/${idOf('demo-1')}/actions/stop`);
+      expect((await destroyWhileWaiting(stopped, idOf('demo-1'))).kind).toBe('stopNode');
+      const rebooted = await api('POST', `/clouds/slow/nodes/${idOf('demo-2')}/actions/reboot`);
+      expect((await destroyWhileWaiting(rebooted, idOf('demo-2'))).kind).toBe('rebootNode');
     });
 
     it('a node missing from the listing but still at its cloud is waited for, not failed', async () => {

@@ -4,7 +4,7 @@
  * (`orchestrator-node-set`) is not the member: the member reads `gone` (the set `degraded`), the
  * stranger is not held by destroyNode's 409, a set's delete or rollback leaves it alone, and an
  * orphan that only shares a member's id is swept. The stranger is made through the dummy driver
- * in-process, its id counter wound back as a cloud that reuses ids would. Last, the dummy cloud
+ * in-process, given the member's id as a cloud that reuses ids would. Last, the dummy cloud
  * itself: with `persist: true` its ids continue past every id it issued across restarts, even when
  * the rows of the newest nodes are gone.
  */
@@ -36,7 +36,10 @@ describe('node set members are known by their mark, not by a reused id (dummy cl
   const reuse = async (cloud: string, id: string, name: string, metadata: Record<string, string> = {}) => {
     const driver = driverOf(cloud);
     await driver.destroyNode(id);
-    (driver as unknown as { sequence: number }).sequence = Number(id.replace(/^node-/, '')) - 1;
+    // The dummy cloud issues its numbers from the store and never reuses one: force this one.
+    jest
+      .spyOn(driver as unknown as { issue(): Promise<number> }, 'issue')
+      .mockResolvedValueOnce(Number(id.replace(/^node-/, '')));
     const stranger = await driver.createNode({
       name: `${run}-${name}`,
       image: 'img-debian-12',

@@ -38,6 +38,11 @@ export interface DummyOptions {
   faults?: DummyFaults;
   /** Where nodes are kept across restarts (extraParams.persist: the service's state store); absent: memory only. */
   persistence?: DummyPersistence;
+  /**
+   * Where node numbers come from (the service's state store, for every dummy cloud); absent (a driver
+   * made without a store): a counter in memory that starts over with the process.
+   */
+  ids?: DummyIds;
 }
 
 export interface DummyFaults {
@@ -51,11 +56,21 @@ export interface DummyFaults {
 
 /** Keeps a dummy cloud's nodes outside the process (see DummyNodeStore). */
 export interface DummyPersistence {
-  /** The nodes kept, and the highest node number ever issued (nodes that had higher ones may be gone). */
-  load(): Promise<{ nodes: StoredNodeRecord[]; issued: number }>;
-  /** Writes a node; `issued`, with a create, records its number as issued in the same write. */
-  save(node: StoredNodeRecord, issued?: number): Promise<void>;
+  load(): Promise<StoredNodeRecord[]>;
+  save(node: StoredNodeRecord): Promise<void>;
   remove(id: string): Promise<void>;
+}
+
+/** Issues a dummy cloud's node numbers so that no number is issued twice (see DummyIdSequence). */
+export interface DummyIds {
+  /**
+   * Called once per start with the number of demo nodes: returns how many of them (from demo-1) keep
+   * the fixed numbers 1, 2, ... ; the others take issue(). Fewer than `count` when ids past the demo
+   * range were already issued to other nodes (the count grew since).
+   */
+  seed(count: number): Promise<number>;
+  /** The next number: above `floor` and above every number issued before, by any process. */
+  issue(floor: number): Promise<number>;
 }
 
 /** A node as persisted: its public fields, its mark and the state it settles in. */
@@ -95,22 +110,17 @@ export class DummyDriver implements ComputeDriver {
   /** Pages are in id order (ordinal, as markers compare). */
   readonly nodeOrder: NodeOrder = { place: (node) => node.id, isAfter: (node, place) => node.id > place };
 
-  /** In id order (ids are zero-padded and increasing, so creation order): listings need no sort. */
+  /** In id order (kept by insert; ids are zero-padded and issued increasing): listings need no sort. */
   private readonly nodes = new Map<string, StoredNode>();
+  /** The highest id ever inserted (its node may be gone): a new id above it can simply be appended. */
+  private highestId = '';
   private readonly keyPairs = new Map<string, CloudKeyPair>();
   private sequence = 0;
   private creates = 0;
   private settled = 0;
   private loaded?: Promise<void>;
 
-  constructor(private readonly options: DummyOptions) {
-    // A persisted cloud starts with what its store holds (loaded on first use), not with demo nodes.
-    if (options.persistence) return;
-    for (let i = 1; i <= options.nodes; i++) {
-      const node = this.newNode({ name: `demo-${i}`, image: DUMMY_IMAGES[0].id, size: DUMMY_SIZES[0].id }, 'running');
-      this.nodes.set(node.view.id, node);
-    }
-  }
+  constructor(private readonly options: DummyOptions) {}
 
   async connect(): Promise<void> {
     await this.latency();
@@ -168,16 +178,27 @@ export class DummyDriver implements ComputeDriver {
         `create refused by the fault createFailEvery: ${faults.createFailEvery} (create #${this.creates})`,
       );
     }
-    const node = this.newNode(request, 'pending');
+    let number: number;
+    try {
+      number = await this.issue();
+    } catch (error) {
+      throw new CloudError(
+        'unavailable',
+        `the dummy cloud's store could not issue a node id: ${(error as Error).message}`,
+      );
+    }
+    // The one reference that can change while the number was issued.
+    if (request.keyName && !this.keyPairs.has(request.keyName)) throw invalidReference('key pair', request.keyName);
+    const node = this.newNode(request, 'pending', number);
     node.clientToken = request.clientToken;
     this.settled++;
     const failing =
       this.options.failingImages?.includes(request.image) ||
       (!!faults.errorStateEvery && this.settled % faults.errorStateEvery === 0);
     node.settlesTo = failing ? 'error' : 'running';
-    this.nodes.set(node.view.id, node);
+    this.insert(node);
     try {
-      await this.persist(node, this.sequence);
+      await this.persist(node);
     } catch (error) {
       this.nodes.delete(node.view.id);
       throw new CloudError(
@@ -260,8 +281,34 @@ export class DummyDriver implements ComputeDriver {
     if (!this.keyPairs.delete(name)) throw new CloudError('not_found', `key pair "${name}" not found`);
   }
 
-  private newNode(request: CreateNodeRequest, state: NodeState): StoredNode {
-    const n = ++this.sequence;
+  /**
+   * The next node number. With a store, from the store: ids handed out by an earlier process (or
+   * another replica) are named by operations, Idempotency-Key answers and node set members that
+   * outlive this process, so a new node must never get one of them (a replay would point at it).
+   */
+  private async issue(): Promise<number> {
+    const n = this.options.ids ? await this.options.ids.issue(this.sequence) : this.sequence + 1;
+    this.sequence = Math.max(this.sequence, n);
+    return n;
+  }
+
+  /**
+   * Adds a node keeping the map in id order. Numbers are issued in order but answered through the
+   * store, so two creates can come back in either order (and a test may force an old number).
+   */
+  private insert(node: StoredNode): void {
+    const id = node.view.id;
+    if (id > this.highestId) {
+      this.highestId = id;
+      this.nodes.set(id, node);
+      return;
+    }
+    const all = [...this.nodes.entries(), [id, node] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.nodes.clear();
+    for (const [key, value] of all) this.nodes.set(key, value);
+  }
+
+  private newNode(request: CreateNodeRequest, state: NodeState, n: number): StoredNode {
     const location = request.location ?? DUMMY_LOCATIONS[0].id;
     const view = snapshot({
       id: `node-${String(n).padStart(6, '0')}`,
@@ -307,36 +354,57 @@ export class DummyDriver implements ComputeDriver {
     await this.load();
   }
 
-  /** Loads persisted nodes once; a node that was in transition settles after transitionMs, as before the restart. */
+  /**
+   * Sets the cloud up once, on first use: a persisted cloud's nodes from its store (a node that was in
+   * transition settles after transitionMs, as before the restart), otherwise the demo nodes.
+   */
   private load(): Promise<void> {
-    const persistence = this.options.persistence;
-    if (!persistence) return Promise.resolve();
-    this.loaded ??= persistence.load().then(
-      ({ nodes: records, issued }) => {
-        // A real cloud never hands out a destroyed node's id again right away; this one never does.
-        this.sequence = Math.max(this.sequence, issued);
-        // Ordinal order (as listNodes' markers compare); new ids are higher, so appending keeps it.
-        records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const { clientToken, settlesTo, ...view } of records) {
-          const node: StoredNode = { view: snapshot(view), clientToken, settlesTo };
-          this.nodes.set(view.id, node);
-          this.sequence = Math.max(this.sequence, Number(view.id.replace(/^node-/, '')) || 0);
-          if (settlesTo && settlesTo !== view.state) this.settleLater(node, settlesTo);
-        }
-      },
-      (error: unknown) => {
-        this.loaded = undefined;
-        throw new CloudError('unavailable', `the dummy cloud's store could not be read: ${(error as Error).message}`);
-      },
-    );
+    this.loaded ??= this.restore().catch((error: unknown) => {
+      this.loaded = undefined;
+      throw new CloudError('unavailable', `the dummy cloud's store could not be read: ${(error as Error).message}`);
+    });
     return this.loaded;
   }
 
+  private async restore(): Promise<void> {
+    const { persistence, ids } = this.options;
+    if (persistence) {
+      // A persisted cloud starts with what its store holds, not with demo nodes.
+      const records = await persistence.load();
+      await ids?.seed(0);
+      // Ordinal order (as listNodes' markers compare), so each insert appends.
+      records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      for (const { clientToken, settlesTo, ...view } of records) {
+        const node: StoredNode = { view: snapshot(view), clientToken, settlesTo };
+        this.insert(node);
+        // Rows from before the store issued the numbers: never issue one of theirs again.
+        this.sequence = Math.max(this.sequence, Number(view.id.replace(/^node-/, '')) || 0);
+        if (settlesTo && settlesTo !== view.state) this.settleLater(node, settlesTo);
+      }
+      return;
+    }
+    // Demo nodes are made anew by every start, with the same names, images and sizes: they keep the
+    // fixed ids node-000001.. (the README and demos name them), the one exception to "a restart never
+    // issues an id again", since such an id names the same configured demo node in every process.
+    // Nodes created through the API take the store's numbers, all above the demo range; demo nodes
+    // past the range the store reserved for them (the count grew after ids above it were issued)
+    // take fresh numbers instead of an id that named another node.
+    const fixed = ids ? await ids.seed(this.options.nodes) : this.options.nodes;
+    this.sequence = Math.max(this.sequence, fixed);
+    const demo: StoredNode[] = [];
+    for (let i = 1; i <= this.options.nodes; i++) {
+      const n = i <= fixed ? i : await this.issue();
+      demo.push(this.newNode({ name: `demo-${i}`, image: DUMMY_IMAGES[0].id, size: DUMMY_SIZES[0].id }, 'running', n));
+    }
+    // All or nothing: a store failure part way leaves no demo node behind to be made twice on retry.
+    for (const node of demo) this.insert(node);
+  }
+
   /** Writes a node through to the store before the call answers, like a cloud that has accepted it. */
-  private async persist(node: StoredNode, issued?: number): Promise<void> {
+  private async persist(node: StoredNode): Promise<void> {
     if (!this.options.persistence) return;
     const record: StoredNodeRecord = { ...node.view, clientToken: node.clientToken, settlesTo: node.settlesTo };
-    await this.options.persistence.save(record, issued);
+    await this.options.persistence.save(record);
   }
 }
 

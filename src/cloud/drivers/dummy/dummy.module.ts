@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { z } from 'zod';
 import { driverRegistration } from '../../driver-factory';
 import { DriverDefinition } from '../../driver-definition';
+import { DummyIdSequence } from './dummy-id-sequence';
 import { DummyNodeStore } from './dummy-node-store';
 import { DummyDriver } from './dummy.driver';
 
@@ -49,6 +50,8 @@ export const dummyDefinition: DriverDefinition<DummySettings> = {
       ...rest,
       faults: injected,
       persistence: persist && store ? new DummyNodeStore(store.db, cloud) : undefined,
+      // Every dummy cloud, in memory or not, takes its node numbers from the store when there is one.
+      ids: store ? new DummyIdSequence(store.db, cloud) : undefined,
     });
   },
 };
