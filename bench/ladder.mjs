@@ -4,7 +4,7 @@
 // one before. Each runs as its own process with the production command's Node flags and is loaded in
 // turn (wrk -t2 -c64, alternating rounds); CPU seconds per request (/proc/<pid>/stat) are far steadier
 // than req/s on a shared 2-core machine, so the table reads in µs of CPU per request.
-//   npm run build && node bench/ladder.mjs [seconds=4] [rounds=3]
+//   npm run bench:ladder -- [seconds=4] [rounds=3]   (builds first)
 // Rungs: bare node:http + JSON.stringify (../shared/bench), Fastify alone with the service's compiled
 // response schema, NestJS on Fastify with one controller, the service with auth, rate limits and
 // tracing off and logs at warn, then with logs, the API key, rate limits and tracing added one by one
