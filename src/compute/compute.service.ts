@@ -17,6 +17,7 @@ import { CursorSeal } from '../cursors/cursor-seal';
 import { CatalogCaches, CatalogEntry } from './catalog-cache';
 import { decodeCursor, encodeCursor, NodeListing, ScanPosition } from './cursor';
 import { filterKey, NodeFilter } from './node-filter';
+import { NodeSightings } from './node-sightings';
 import { FILTER_PAGE_SIZE, scanNodes } from './node-scan';
 
 export interface CloudSummary {
@@ -53,13 +54,18 @@ const WATCHED_NODES_PER_CLOUD = 10_000;
 
 const ACTION_CAPABILITY: Record<NodeAction, keyof Capabilities> = { reboot: 'reboot', start: 'start', stop: 'stop' };
 
-/** The v1 use cases over the configured clouds. Knows clouds and drivers, not HTTP. */
+/**
+ * The v1 use cases over the configured clouds. Knows clouds and drivers, not HTTP. Every node it
+ * reads for a caller or gets back from a write is reported to NodeSightings, so an operation waiting
+ * for the state the service just answered completes from that answer (see OperationSightings).
+ */
 @Injectable()
 export class ComputeService {
   constructor(
     private readonly registry: CloudRegistry,
     private readonly catalogs: CatalogCaches,
     private readonly seal: CursorSeal,
+    private readonly sightings: NodeSightings,
   ) {}
 
   listClouds(): CloudSummary[] {
@@ -82,11 +88,14 @@ export class ComputeService {
     const listing: NodeListing = { kind: 'nodes', cloud: cloud.name, filter: key };
     let from = firstPosition(key, query.limit);
     if (query.cursor) from = this.withCloud(cloud, () => decodeCursor(this.seal, listing, query.cursor!)).position;
+    const readAt = Date.now();
     const found = await scanNodes(cloud, from, query.limit, filter);
     const count = found.nodes.length;
     const after = count === query.limit ? found.after(count - 1) : undefined;
     const items = new Array<NodeView>(count);
     for (let i = 0; i < count; i++) items[i] = view(cloud, found.nodes[i]);
+    const settling = this.sightings.seen(items, readAt);
+    if (settling) await settling;
     return {
       items,
       ...(after ? { nextCursor: encodeCursor(this.seal, listing, { cloud: cloud.name, position: after }) } : {}),
@@ -100,6 +109,14 @@ export class ComputeService {
    * `failures` and skipped in this pass; a cloud after a full page is not asked at all.
    */
   async listAllNodes(query: NodeListQuery): Promise<NodePage & { failures: CloudFailure[] }> {
+    const readAt = Date.now();
+    const page = await this.pageOfAllNodes(query);
+    const settling = this.sightings.seen(page.items, readAt);
+    if (settling) await settling;
+    return page;
+  }
+
+  private async pageOfAllNodes(query: NodeListQuery): Promise<NodePage & { failures: CloudFailure[] }> {
     const clouds = this.registry.list();
     const filter = query.filter ?? {};
     const key = filterKey(filter);
@@ -168,7 +185,8 @@ export class ComputeService {
 
   async getNode(name: string, id: string): Promise<NodeView> {
     const cloud = this.cloud(name);
-    return view(cloud, await cloud.read('get node', (d) => d.getNode(id)));
+    const readAt = Date.now();
+    return this.saw(readAt, view(cloud, await cloud.read('get node', (d) => d.getNode(id))));
   }
 
   /**
@@ -192,10 +210,12 @@ export class ComputeService {
           ),
         );
       }
+      const readAt = Date.now();
       const found = await cloud.call('find node by client token', (d) => d.findNodeByClientToken!(token, request.name));
-      if (found) return view(cloud, found);
+      if (found) return this.saw(readAt, view(cloud, found));
     }
-    return view(cloud, await cloud.call('create node', (d) => d.createNode(request)));
+    const sentAt = Date.now();
+    return this.saw(sentAt, view(cloud, await cloud.call('create node', (d) => d.createNode(request))));
   }
 
   /**
@@ -217,12 +237,22 @@ export class ComputeService {
   async nodeAction(name: string, id: string, action: NodeAction): Promise<NodeView> {
     const cloud = this.cloud(name);
     this.require(cloud, ACTION_CAPABILITY[action], `${action} of nodes`);
-    return view(cloud, await cloud.call(`${action} node`, (d) => d.nodeAction(id, action)));
+    const sentAt = Date.now();
+    return this.saw(sentAt, view(cloud, await cloud.call(`${action} node`, (d) => d.nodeAction(id, action))));
   }
 
+  /**
+   * Destroys a node. Operations still waiting on it are settled by what the service saw: one whose
+   * node is (read now) in the state it waits for succeeded; the others end cancelled once the cloud
+   * accepted the destroy (see OperationSightings.destroying).
+   */
   async destroyNode(name: string, id: string): Promise<void> {
     const cloud = this.cloud(name);
+    const settle = await this.sightings.destroying(cloud.name, id, async () =>
+      view(cloud, await cloud.read('get node', (d) => d.getNode(id))),
+    );
     await cloud.call('destroy node', (d) => d.destroyNode(id));
+    await settle?.();
   }
 
   /** The catalogue reads are cached per cloud (catalogTtlMs) and come with a version (ETag). */
@@ -267,6 +297,12 @@ export class ComputeService {
     } finally {
       this.catalogs.of(cloud.name).invalidate('keyPairs');
     }
+  }
+
+  /** Reports one node the service saw (waits only while an operation completes from it). */
+  private saw(readAt: number, node: NodeView): NodeView | Promise<NodeView> {
+    const settling = this.sightings.seen([node], readAt);
+    return settling ? settling.then(() => node) : node;
   }
 
   private cloud(name: string): CloudHandle {

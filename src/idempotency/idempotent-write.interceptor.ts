@@ -94,6 +94,7 @@ export class IdempotentWriteInterceptor implements NestInterceptor {
         'the cloud accepted the request but the state store could not record it; retry with the same Idempotency-Key to get its answer',
       );
     }
+    if (operation) this.operations.recorded(operation);
     return result;
   }
 

@@ -1,7 +1,7 @@
 import { problemType, type Problem } from '../api/problem/problem';
 import type { NodeState } from '../cloud/driver/compute-driver';
 import type { NodeView } from '../compute/compute.service';
-import type { OperationKind, OperationRecord } from '../store/state-store';
+import type { OperationKind, OperationPatch, OperationRecord } from '../store/state-store';
 
 /** The state each kind of operation waits for; a destroy waits for the node to be gone. */
 const TARGET_STATE: Record<OperationKind, NodeState | 'gone'> = {
@@ -28,6 +28,17 @@ export type Outcome =
  * after a few passes and fails the operation with {@link goneProblem} when its cloud no longer has it.
  */
 export function decide(op: OperationRecord, node: NodeView | undefined, now: number): Outcome {
+  const outcome = decideFromNode(op, node);
+  if (outcome.state === 'running' && now >= op.deadline)
+    return { state: 'failed', nodeState: outcome.nodeState, error: timeoutProblem(op, outcome.nodeState) };
+  return outcome;
+}
+
+/** What the node alone says of the operation (no deadline): {@link decide} without the clock. */
+export function decideFromNode(
+  op: Pick<OperationRecord, 'kind' | 'cloud' | 'target'>,
+  node: NodeView | undefined,
+): Outcome {
   const target = TARGET_STATE[op.kind];
   const nodeState = node?.state ?? null;
   if (target === 'gone') {
@@ -49,8 +60,17 @@ export function decide(op: OperationRecord, node: NodeView | undefined, now: num
       },
     };
   }
-  if (now >= op.deadline) return { state: 'failed', nodeState, error: timeoutProblem(op, nodeState) };
   return { state: 'running', nodeState };
+}
+
+/** The store's change for an outcome (without `updatedAt`). */
+export function outcomePatch(outcome: Outcome): Omit<OperationPatch, 'updatedAt'> {
+  return {
+    state: outcome.state,
+    nodeState: outcome.nodeState,
+    ...(outcome.state === 'succeeded' && outcome.result ? { result: JSON.stringify(outcome.result) } : {}),
+    ...(outcome.state === 'failed' ? { error: JSON.stringify(outcome.error) } : {}),
+  };
 }
 
 /** True when the kind waits for its node to be gone (a node missing from the listing is then its success). */
@@ -69,6 +89,28 @@ export function goneProblem(op: OperationRecord): Problem {
     title: 'Node gone from its cloud',
     status: 409,
     detail: `cloud "${op.cloud}": node ${op.target} is gone from its cloud (destroyed while ${op.kind} waited for ${TARGET_STATE[op.kind]})`,
+    cloud: op.cloud,
+  };
+}
+
+/**
+ * The caller destroyed the operation's node through this service (destroyNode) before it reached the
+ * state the operation waits for: the operation was cancelled by that request. AIP-151 ends a cancelled
+ * operation done with an error (google.rpc.Code CANCELLED); its HTTP form here is 409, as for
+ * node-gone (the node's state conflicts with the operation, which can never finish; CANCELLED's own
+ * mapping, 499, is no HTTP status). `nodeState` is the state the service last saw the node in.
+ */
+export function cancelledProblem(
+  op: Pick<OperationRecord, 'kind' | 'cloud' | 'target'>,
+  nodeState: string | null,
+): Problem {
+  return {
+    type: problemType('operation-cancelled'),
+    title: 'Cancelled: its node was destroyed',
+    status: 409,
+    detail:
+      `cloud "${op.cloud}": node ${op.target} was destroyed through this service (destroyNode) while ${op.kind} waited for ${TARGET_STATE[op.kind]}` +
+      (nodeState ? ` (last seen ${nodeState})` : ''),
     cloud: op.cloud,
   };
 }

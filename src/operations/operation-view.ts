@@ -10,7 +10,7 @@ export interface OperationView {
   target: string;
   state: OperationState;
   done: boolean;
-  /** The node's state as last seen by the service's watcher. */
+  /** The node's state as last seen by the service (its watcher, or a read or write that saw the node end the operation). */
   nodeState: string | null;
   createdAt: string;
   updatedAt: string;

@@ -7,7 +7,7 @@ import type { OperationsSettings, Settings } from '../config/settings.schema';
 import { REPLICA_ID } from '../store/store.module';
 import { STATE_STORE } from '../store/state-store';
 import type { OperationPatch, OperationRecord, StateStore } from '../store/state-store';
-import { decide, goneProblem, timeoutProblem, waitsForGone } from './operation-outcome';
+import { decide, goneProblem, outcomePatch, timeoutProblem, waitsForGone } from './operation-outcome';
 import { OperationsService } from './operations.service';
 
 /** Most running operations one replica holds at a time. */
@@ -132,12 +132,7 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
   private async apply(op: OperationRecord, node: NodeView | undefined, now: number): Promise<void> {
     const outcome = decide(op, node, now);
     if (outcome.state === 'running' && outcome.nodeState === op.nodeState) return;
-    await this.finish(op, {
-      state: outcome.state,
-      nodeState: outcome.nodeState,
-      ...(outcome.state === 'succeeded' && outcome.result ? { result: JSON.stringify(outcome.result) } : {}),
-      ...(outcome.state === 'failed' ? { error: JSON.stringify(outcome.error) } : {}),
-    });
+    await this.finish(op, outcomePatch(outcome));
   }
 
   private async timeOut(op: OperationRecord, lastError?: string): Promise<void> {
@@ -147,6 +142,6 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
   /** Records a change of the operation (while this replica holds it) and tells its waiters. */
   private async finish(op: OperationRecord, patch: Omit<OperationPatch, 'updatedAt'>): Promise<void> {
     const changed = await this.store.updateOperation(op.id, this.replica, { ...patch, updatedAt: Date.now() });
-    if (changed) this.operations.announce(op.id);
+    if (changed) this.operations.announce(op.id, patch.state !== undefined && patch.state !== 'running');
   }
 }

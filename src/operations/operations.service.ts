@@ -10,6 +10,7 @@ import { DEFAULT_WAIT_TIMEOUT_MS, Settings } from '../config/settings.schema';
 import { STATE_STORE } from '../store/state-store';
 import type { OperationKind, OperationRecord, OperationState, StateStore } from '../store/state-store';
 import { operationView, OperationView } from './operation-view';
+import { PendingOperations } from './pending-operations';
 
 /** Longest `?wait=` a caller may ask for, in seconds. */
 export const MAX_WAIT_SECONDS = 60;
@@ -22,13 +23,16 @@ export interface OperationPage {
 }
 
 /**
- * Operations (Google AIP-151): every accepted write starts one; the watcher finishes it. This service
- * creates, reads, lists and waits for them; changes made in this process are announced at once,
- * changes made by another replica are seen within REREAD_MS.
+ * Operations (Google AIP-151): every accepted write starts one; the watcher, or the service's own
+ * sight of the node (OperationSightings), finishes it. This service creates, reads, lists and waits
+ * for them; changes made in this process are announced at once, changes made by another replica are
+ * seen within REREAD_MS.
  */
 @Injectable()
 export class OperationsService implements BeforeApplicationShutdown {
   private readonly changes = new EventEmitter();
+  /** The running node operations, by node: what the service's reads are checked against (OperationSightings). */
+  readonly pending = new PendingOperations();
   /**
    * Aborted when the application starts closing (after shutdownDelayMs): long polls answer with the
    * operation as it is and event streams end, instead of holding the drain for up to 60 s (or for
@@ -132,8 +136,14 @@ export class OperationsService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Called by the watcher after it changed an operation. */
-  announce(id: string): void {
+  /** Called once an operation this process started is in the store (recorded with its write's answer). */
+  recorded(op: OperationRecord): void {
+    if (op.state === 'running') this.pending.add(op);
+  }
+
+  /** Called after this process changed an operation; `done`: it no longer runs, so nothing waits on its node. */
+  announce(id: string, done = false): void {
+    if (done) this.pending.remove(id);
     this.changes.emit(id);
   }
 

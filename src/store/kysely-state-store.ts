@@ -273,19 +273,35 @@ export class KyselyStateStore implements StateStore {
   }
 
   async updateOperation(id: string, owner: string, patch: OperationPatch): Promise<boolean> {
-    const set: Partial<OperationRow> = { updated_at: patch.updatedAt };
-    if (patch.state !== undefined) set.state = patch.state;
-    if (patch.nodeState !== undefined) set.node_state = patch.nodeState;
-    if (patch.result !== undefined) set.result = patch.result;
-    if (patch.error !== undefined) set.error = patch.error;
     const result = await this.db
       .updateTable('operations')
-      .set(set)
+      .set(patchRow(patch))
       .where('id', '=', id)
       .where('state', '=', 'running')
       .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async finishOperation(id: string, patch: OperationPatch): Promise<boolean> {
+    if (patch.state === 'running') throw new Error('finishOperation needs a final state');
+    const result = await this.db
+      .updateTable('operations')
+      .set(patchRow(patch))
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async runningNodeOperations(on?: { cloud: string; target: string }): Promise<OperationRecord[]> {
+    let select = this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('state', '=', 'running')
+      .where('kind', 'in', [...NODE_OPERATION_KINDS]);
+    if (on) select = select.where('cloud', '=', on.cloud).where('target', '=', on.target);
+    return (await select.execute()).map(fromRow);
   }
 
   private async lockKey(tx: Transaction<Schema>, scope: string, key: string): Promise<KeyRow | undefined> {
@@ -328,6 +344,15 @@ export function operationRow(op: OperationRecord): OperationRow {
     lease_owner: null,
     lease_until: 0,
   };
+}
+
+function patchRow(patch: OperationPatch): Partial<OperationRow> {
+  const set: Partial<OperationRow> = { updated_at: patch.updatedAt };
+  if (patch.state !== undefined) set.state = patch.state;
+  if (patch.nodeState !== undefined) set.node_state = patch.nodeState;
+  if (patch.result !== undefined) set.result = patch.result;
+  if (patch.error !== undefined) set.error = patch.error;
+  return set;
 }
 
 function fromRow(row: OperationRow): OperationRecord {

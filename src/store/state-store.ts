@@ -59,7 +59,7 @@ export interface OperationRecord {
   updatedAt: number;
   /** When a running operation fails with a timeout (createdAt + the cloud's waitTimeoutMs). */
   deadline: number;
-  /** The node's state as last seen by the watcher. */
+  /** The node's state as last seen by the service. */
   nodeState: string | null;
   /** JSON: the node when succeeded (absent for destroy). */
   result: string | null;
@@ -129,4 +129,12 @@ export interface StateStore {
   claimOperations(owner: string, leaseUntil: number, now: number, limit: number): Promise<OperationRecord[]>;
   /** Updates a running operation this owner holds; false when it is no longer running or no longer ours. */
   updateOperation(id: string, owner: string, patch: OperationPatch): Promise<boolean>;
+  /**
+   * Finishes a running operation whoever holds its lease (the service saw its node reach the state it
+   * waits for, or destroyed that node); false when it is no longer running (another replica, or the
+   * watcher, decided it first). `patch.state` must not be `running`.
+   */
+  finishOperation(id: string, patch: OperationPatch): Promise<boolean>;
+  /** Running node operations (NODE_OPERATION_KINDS), all of them or those acting on one node. */
+  runningNodeOperations(on?: { cloud: string; target: string }): Promise<OperationRecord[]>;
 }

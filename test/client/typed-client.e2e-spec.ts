@@ -162,5 +162,16 @@ describe('typed client (clients/typescript)', () => {
     expect(lines[2]).toMatch(/^node-\d+ is running, public IPs \S+/);
     expect(lines[3]).toMatch(/^deleted node-\d+$/);
     expect(lines).toHaveLength(4);
+    // The service answered `running` to the example's getNode: its create operation says so too
+    // (it was left running, then failed node-gone once the delete removed the node).
+    const id = /^created (node-\d+)/.exec(lines[1])![1];
+    const operations = await client.GET('/api/v1/operations', { params: { query: { cloud: 'default' } } });
+    const create = operations.data!.items.find((op) => op.kind === 'createNode' && op.target === id);
+    expect(create).toMatchObject({
+      state: 'succeeded',
+      done: true,
+      nodeState: 'running',
+      result: { id, state: 'running' },
+    });
   }, 60_000);
 });

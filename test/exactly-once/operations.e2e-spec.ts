@@ -131,44 +131,79 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
     expect((await step('DELETE', '', 'destroyNode', 'gone')).result).toBeUndefined();
   });
 
-  describe('an operation whose node is destroyed while it waits fails at once (409 node-gone), not at its timeout', () => {
-    const destroyWhileWaiting = async (started: Awaited<ReturnType<typeof api>>, id: string) => {
-      expect(started.status).toBe(202);
-      const location = started.headers.get('operation-location')!;
-      const destroyed = await api('DELETE', `/clouds/slow/nodes/${id}`);
-      expect(destroyed.status).toBe(202);
-      expect((await call(t.url, 'GET', `${destroyed.headers.get('operation-location')}?wait=30`)).body.state).toBe(
-        'succeeded',
-      );
+  describe('an operation whose node is destroyed while it waits ends at once, not at its timeout', () => {
+    const expectEnded = async (location: string, id: string, type: string, nodeState: string) => {
       const done = await call(t.url, 'GET', `${location}?wait=30`);
-      expect(done.body).toMatchObject({ state: 'failed', done: true, cloud: 'slow', target: id, nodeState: 'gone' });
-      expect(done.body.error).toMatchObject({
-        type: 'urn:cloud-orchestrator:problem:node-gone',
-        status: 409,
-        cloud: 'slow',
-      });
-      expect(done.body.error.detail).toContain(`node ${id} is gone from its cloud`);
+      expect(done.body).toMatchObject({ state: 'failed', done: true, cloud: 'slow', target: id, nodeState });
+      expect(done.body.error).toMatchObject({ type, status: 409, cloud: 'slow' });
+      expect(done.body.result).toBeUndefined();
       // Decided within the wait, long before the 600 s deadline.
       expect(Date.parse(done.body.updatedAt)).toBeLessThan(Date.parse(done.body.deadline) - 500_000);
       return done.body;
     };
 
-    it('a create whose pending node is destroyed', async () => {
-      const created = await create('slow', 'gone');
-      expect((await destroyWhileWaiting(created, created.body.id)).kind).toBe('createNode');
+    // Through the service: the DELETE's own request settles it, before its 202 (no watcher pass needed).
+    const deleteWhileWaiting = async (started: Awaited<ReturnType<typeof api>>, id: string, nodeState: string) => {
+      expect(started.status).toBe(202);
+      const location = started.headers.get('operation-location')!;
+      const destroyed = await api('DELETE', `/clouds/slow/nodes/${id}`);
+      expect(destroyed.status).toBe(202);
+      const now = await call(t.url, 'GET', location);
+      expect(now.body).toMatchObject({ state: 'failed', done: true });
+      const op = await expectEnded(location, id, 'urn:cloud-orchestrator:problem:operation-cancelled', nodeState);
+      expect(op.error.detail).toBe(
+        `cloud "slow": node ${id} was destroyed through this service (destroyNode) while ${op.kind} waited for ${
+          op.kind === 'stopNode' ? 'stopped' : 'running'
+        } (last seen ${nodeState})`,
+      );
+      expect((await call(t.url, 'GET', `${destroyed.headers.get('operation-location')}?wait=30`)).body.state).toBe(
+        'succeeded',
+      );
+      return op;
+    };
+
+    it('a DELETE through the service cancels a create whose node is still pending (409 operation-cancelled)', async () => {
+      const created = await create('slow', 'cancelled');
+      expect((await deleteWhileWaiting(created, created.body.id, 'pending')).kind).toBe('createNode');
     });
 
-    it('a stop and a reboot whose node is destroyed mid-transition', async () => {
-      // Demo nodes' ids are read, not assumed: on a shared store (PostgreSQL) they may be past node-000003.
+    /** Demo nodes' ids are read, not assumed: on a shared store (PostgreSQL) they may be past node-000003. */
+    const demoId = async (name: string) => {
       const demo = (await api('GET', '/clouds/slow/nodes?name=demo-*')).body.items as Array<{
         id: string;
         name: string;
       }>;
-      const idOf = (name: string) => demo.find((n) => n.name === name)!.id;
-      const stopped = await api('POST', `/clouds/slow/nodes/${idOf('demo-1')}/actions/stop`);
-      expect((await destroyWhileWaiting(stopped, idOf('demo-1'))).kind).toBe('stopNode');
-      const rebooted = await api('POST', `/clouds/slow/nodes/${idOf('demo-2')}/actions/reboot`);
-      expect((await destroyWhileWaiting(rebooted, idOf('demo-2'))).kind).toBe('rebootNode');
+      return demo.find((n) => n.name === name)!.id;
+    };
+
+    it('a DELETE through the service cancels a stop and a reboot mid-transition', async () => {
+      const [one, two] = [await demoId('demo-1'), await demoId('demo-2')];
+      const stopped = await api('POST', `/clouds/slow/nodes/${one}/actions/stop`);
+      expect((await deleteWhileWaiting(stopped, one, 'stopping')).kind).toBe('stopNode');
+      const rebooted = await api('POST', `/clouds/slow/nodes/${two}/actions/reboot`);
+      expect((await deleteWhileWaiting(rebooted, two, 'rebooting')).kind).toBe('rebootNode');
+    });
+
+    it('a node destroyed outside the service fails its create and its stop with 409 node-gone', async () => {
+      const driver = t.app.get(CloudRegistry).get('slow')!.driver;
+      const created = await create('slow', 'gone');
+      const three = await demoId('demo-3');
+      const stopped = await api('POST', `/clouds/slow/nodes/${three}/actions/stop`);
+      for (const [started, id, kind] of [
+        [created, created.body.id, 'createNode'],
+        [stopped, three, 'stopNode'],
+      ] as const) {
+        expect(started.status).toBe(202);
+        await driver.destroyNode(id); // the cloud's own console, not this service
+        const op = await expectEnded(
+          started.headers.get('operation-location')!,
+          id,
+          'urn:cloud-orchestrator:problem:node-gone',
+          'gone',
+        );
+        expect(op.kind).toBe(kind);
+        expect(op.error.detail).toContain(`node ${id} is gone from its cloud`);
+      }
     });
 
     it('a node missing from the listing but still at its cloud is waited for, not failed', async () => {
