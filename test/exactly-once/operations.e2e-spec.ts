@@ -114,6 +114,38 @@ describe(`operations (dummy cloud, ${store.label})`, () => {
     expect(events.slice(0, -1).every((e) => !e.done)).toBe(true);
   });
 
+  it('a reconnect with Last-Event-ID gets no event twice, and 204 once it has the final one', async () => {
+    const created = await create('default', 'sse-resume');
+    const location = created.headers.get('operation-location')!;
+    const done = await call(t.url, 'GET', `${location}?wait=30`);
+    expect(done.body.done).toBe(true);
+    const finalId = String(Date.parse(done.body.updatedAt));
+    const events = async (lastEventId?: string) => {
+      const response = await fetch(`${t.url}${location}/events`, {
+        headers: lastEventId ? { 'Last-Event-ID': lastEventId } : {},
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    // No header, or an older id: the final event, with its id.
+    for (const header of [undefined, String(Date.parse(created.body.createdAt)), 'not-an-id']) {
+      const answer = await events(header);
+      expect(answer.status).toBe(200);
+      expect(answer.text).toContain(`id: ${finalId}\ndata: `);
+    }
+    // While it runs: the event the client has is not sent again; the rest of the stream is.
+    const stuck = await create('stuck', 'sse-resume');
+    const stuckLocation = stuck.headers.get('operation-location')!;
+    const now = await call(t.url, 'GET', stuckLocation);
+    const nowId = String(Date.parse(now.body.updatedAt));
+    const resumed = await fetch(`${t.url}${stuckLocation}/events`, { headers: { 'Last-Event-ID': nowId } });
+    const resumedText = await resumed.text(); // ends when the 1 s deadline fails the operation
+    expect(resumedText).not.toContain(`id: ${nowId}\n`);
+    expect(resumedText).toMatch(/"state":"failed".*"done":true/);
+    // The final event's id: nothing more to send, and a 204 stops an EventSource from reconnecting.
+    const last = await events(finalId);
+    expect(last).toEqual({ status: 204, text: '' });
+  });
+
   it('stop, start, reboot and destroy start operations that finish at their own target state', async () => {
     const created = await create('default', 'lifecycle');
     const id = created.body.id;

@@ -4037,7 +4037,10 @@ export interface operations {
     streamOperationEvents: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Sent by a reconnecting EventSource (WHATWG HTML §9.2.4): the `id:` of the last event it received. That event is not sent again; if it was the final one (`done: true`), the answer is 204. */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 /** @description Operation id. */
                 id: string;
@@ -4064,6 +4067,14 @@ export interface operations {
                      */
                     "text/event-stream": string;
                 };
+            };
+            /** @description The operation is done and `Last-Event-ID` is its final event: the client has it all. A 204 makes an EventSource stop reconnecting (WHATWG HTML §9.2.3); without it, it would reconnect every few seconds. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is malformed: invalid fields, unknown fields or bad JSON. Or a query parameter this operation does not define, or malformed percent-encoding in the query. */
             400: {

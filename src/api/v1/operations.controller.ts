@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OperationsService } from '../../operations/operations.service';
-import { streamOperation } from '../../operations/operation-events';
+import { alreadySeenFinal, streamOperation } from '../../operations/operation-events';
 import { ApiListingProblems, ApiProblems } from '../problem/api-problems.decorator';
 import {
   GetOperationQuery,
@@ -79,13 +79,30 @@ export class OperationsController {
       },
     },
   })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description:
+      'Sent by a reconnecting EventSource (WHATWG HTML §9.2.4): the `id:` of the last event it received. ' +
+      'That event is not sent again; if it was the final one (`done: true`), the answer is 204.',
+    schema: { type: 'string', example: '1796100312044' },
+  })
+  @ApiNoContentResponse({
+    description:
+      'The operation is done and `Last-Event-ID` is its final event: the client has it all. A 204 makes an ' +
+      'EventSource stop reconnecting (WHATWG HTML §9.2.3); without it, it would reconnect every few seconds.',
+  })
   @ApiProblems(400, 404)
   async streamOperationEvents(
     @Param() params: OperationParams,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.operations.get(params.id); // a 404 problem before the stream starts
+    const operation = await this.operations.get(params.id); // a 404 problem before the stream starts
+    if (alreadySeenFinal(operation, request.headers['last-event-id'])) {
+      await reply.status(204).send();
+      return;
+    }
     await streamOperation(this.operations, params.id, request, reply);
   }
 }
