@@ -33,7 +33,8 @@ describe('bad input corpus: every 4xx is a problem, nothing changes (dummy cloud
         '/clouds/default/nodes',
         (deep) => ({ name: 'x', image: 'img-debian-12', size: 'small', metadata: deep }),
       ],
-      ['createNode (top level)', '/clouds/default/nodes', (deep) => deep],
+      // Nested from the top: an object (a top-level array is refused before depth: not a JSON object).
+      ['createNode (top level)', '/clouds/default/nodes', (deep) => ({ a: deep })],
       ['importKeyPair', '/clouds/default/key-pairs', (deep) => ({ name: 'k', publicKey: deep })],
     ];
 
