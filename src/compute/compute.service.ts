@@ -242,15 +242,13 @@ export class ComputeService {
   }
 
   /**
-   * Destroys a node. Operations still waiting on it are settled by what the service saw: one whose
-   * node is (read now) in the state it waits for succeeded; the others end cancelled once the cloud
-   * accepted the destroy (see OperationSightings.destroying).
+   * Destroys a node. Operations still waiting on it (none of the service's reads saw the node in the
+   * state they wait for) end cancelled once the cloud accepted the destroy (see
+   * OperationSightings.destroying).
    */
   async destroyNode(name: string, id: string): Promise<void> {
     const cloud = this.cloud(name);
-    const settle = await this.sightings.destroying(cloud.name, id, async () =>
-      view(cloud, await cloud.read('get node', (d) => d.getNode(id))),
-    );
+    const settle = await this.sightings.destroying(cloud.name, id);
     await cloud.call('destroy node', (d) => d.destroyNode(id));
     await settle?.();
   }

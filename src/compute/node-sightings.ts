@@ -14,11 +14,10 @@ export interface NodeObserver {
    */
   seen(nodes: readonly NodeView[], readAt: number): Promise<void> | undefined;
   /**
-   * The service is about to destroy a node. `read` asks its cloud for it (only used when an operation
-   * waits on it). Resolves to what to do once the cloud accepted the destroy (undefined: nothing);
-   * neither it nor the returned step ever rejects, so a destroy never fails for them.
+   * The service is about to destroy a node. Resolves to what to do once the cloud accepted the destroy
+   * (undefined: nothing); neither it nor the returned step ever rejects, so a destroy never fails for them.
    */
-  destroying(cloud: string, nodeId: string, read: () => Promise<NodeView>): Promise<(() => Promise<void>) | undefined>;
+  destroying(cloud: string, nodeId: string): Promise<(() => Promise<void>) | undefined>;
 }
 
 /** Where ComputeService reports the nodes it sees; without a registered observer, nothing happens. */
@@ -34,11 +33,7 @@ export class NodeSightings {
     return this.observer?.seen(nodes, readAt);
   }
 
-  async destroying(
-    cloud: string,
-    nodeId: string,
-    read: () => Promise<NodeView>,
-  ): Promise<(() => Promise<void>) | undefined> {
-    return this.observer?.destroying(cloud, nodeId, read);
+  async destroying(cloud: string, nodeId: string): Promise<(() => Promise<void>) | undefined> {
+    return this.observer?.destroying(cloud, nodeId);
   }
 }

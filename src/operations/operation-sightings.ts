@@ -22,9 +22,12 @@ type FinalOutcome = Exclude<Outcome, { state: 'running' }>;
  * still running), so replicas sharing the store and the watcher never decide one operation twice. The
  * index is refreshed from the store every pollIntervalMs for the operations other replicas start.
  *
- * A destroyNode through the service settles the operations still waiting on its node: the node is
- * read first, and an operation whose node is in the state it waits for succeeded; the others end
- * cancelled by that destroy (409 operation-cancelled) once the cloud accepted it.
+ * A destroyNode through the service settles the operations still waiting on its node: once the cloud
+ * accepted the destroy they end cancelled by it (409 operation-cancelled). Still waiting means no read
+ * through the service and no watcher pass saw the node in the state they wait for (either would have
+ * finished them), so the service cannot say they succeeded; the node is not read again before the
+ * destroy, which stays one cloud call (on EC2 a read of a node launched a moment ago can take
+ * several NotFound retries).
  */
 @Injectable()
 export class OperationSightings implements NodeObserver, OnApplicationBootstrap, OnApplicationShutdown {
@@ -75,11 +78,8 @@ export class OperationSightings implements NodeObserver, OnApplicationBootstrap,
     return work && Promise.all(work).then(() => undefined);
   }
 
-  async destroying(
-    cloud: string,
-    nodeId: string,
-    read: () => Promise<NodeView>,
-  ): Promise<(() => Promise<void>) | undefined> {
+  /** The operations waiting on a node about to be destroyed, and how to settle them once it is. */
+  async destroying(cloud: string, nodeId: string): Promise<(() => Promise<void>) | undefined> {
     let ops: OperationRecord[];
     try {
       // The store, not the index: an operation another replica started a moment ago counts too.
@@ -91,28 +91,11 @@ export class OperationSightings implements NodeObserver, OnApplicationBootstrap,
       return undefined;
     }
     if (!ops.length) return undefined;
-    let node: NodeView | undefined;
-    try {
-      node = await read();
-    } catch {
-      // Not found: the destroy answers 404 and the watcher decides. Any other failure: not seen, so
-      // the operations are cancelled if the destroy goes through.
-    }
-    const waiting: OperationRecord[] = [];
-    const finished: Promise<void>[] = [];
-    for (const op of ops) {
-      const outcome = node ? decideFromNode(op, node) : undefined;
-      if (outcome && outcome.state !== 'running') finished.push(this.finish(op, outcome));
-      else waiting.push(op);
-    }
-    await Promise.all(finished);
-    if (!waiting.length) return undefined;
     return async () => {
       await Promise.all(
-        waiting.map((op) => {
-          const nodeState = node?.state ?? op.nodeState;
-          return this.finish(op, { state: 'failed', nodeState, error: cancelledProblem(op, nodeState) });
-        }),
+        ops.map((op) =>
+          this.finish(op, { state: 'failed', nodeState: op.nodeState, error: cancelledProblem(op, op.nodeState) }),
+        ),
       );
     };
   }

@@ -115,16 +115,18 @@ describe(`operations complete from what the service sees (dummy cloud, ${store.l
     }
   });
 
-  it('a DELETE of a node that reached running unseen (no read, no watcher pass) records the create as succeeded', async () => {
+  it('a DELETE of a node that reached running unseen (no read, no watcher pass) cancels the create, one cloud call', async () => {
     const { id, location } = await create('unseen');
     // Only the cloud itself is asked: the service has not seen the node running.
     await waitFor(async () => (await driver().getNode(id)).state === 'running');
     expect((await operation(location)).state).toBe('running');
+    const getNode = jest.spyOn(driver(), 'getNode');
     expect((await api('DELETE', `/clouds/default/nodes/${id}`)).status).toBe(202);
+    expect(getNode).not.toHaveBeenCalled(); // the destroy is not preceded by a read
+    getNode.mockRestore();
     expect(await operation(location)).toMatchObject({
-      state: 'succeeded',
-      nodeState: 'running',
-      result: { id, state: 'running' },
+      state: 'failed',
+      error: { type: 'urn:cloud-orchestrator:problem:operation-cancelled', status: 409 },
     });
   });
 
