@@ -340,7 +340,8 @@ async function realOpenstack() {
       ],
       [
         'list nodes (one page of 5)',
-        novaRead(`${nova}/servers/detail?limit=6`),
+        // The driver's own query: its walk order (created_at, then uuid, newest first) and one more than the page.
+        novaRead(`${nova}/servers/detail?sort_key=created_at&sort_key=uuid&sort_dir=desc&sort_dir=desc&limit=6`),
         `${service.url}/api/v1/clouds/os/nodes?limit=5`,
       ],
       ...(nodeId
