@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigService } from '@nestjs/config';
 import { bulkhead, BulkheadPolicy } from 'cockatiel';
 import { problemType, type Problem } from '../api/problem/problem';
-import { runDetached } from '../cloud/call-scope';
+import { PeriodicPass } from '../cloud/periodic-pass';
 import { CloudError, type CloudErrorKind } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
 import { DEFAULT_MAX_CONCURRENT_CREATES, NodeSetsSettings, Settings } from '../config/settings.schema';
@@ -50,9 +50,7 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
   private readonly advancing = new Map<string, Promise<void>>();
   private readonly limits = new Map<string, BulkheadPolicy>();
   private readonly backoff = new Map<string, CloudBackoff>();
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopped = false;
+  private readonly passes: PeriodicPass;
 
   constructor(
     @Inject(STATE_STORE) stateStore: StateStore,
@@ -66,16 +64,20 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
     this.cloudSettings = settings.clouds;
     this.store = new NodeSetStore(stateStore);
     this.goneAfterMs = GONE_AFTER_POLLS * this.settings.pollIntervalMs;
+    this.passes = new PeriodicPass(
+      () => this.tick(),
+      this.settings.pollIntervalMs,
+      this.logger,
+      'node set pass failed',
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.passes.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.ticking;
+    await this.passes.stop();
     await Promise.allSettled([...this.advancing.values()]);
   }
 
@@ -86,9 +88,7 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Runs a pass now (a set was just created or a delete started), without waiting for it. */
   wake(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.schedule(0);
+    this.passes.wake();
   }
 
   /** One pass: claim, then advance every claimed set not already advancing. Exposed for tests. */
@@ -101,19 +101,6 @@ export class NodeSetRunner implements OnApplicationBootstrap, OnApplicationShutd
         .finally(() => this.advancing.delete(set.id));
       this.advancing.set(set.id, run);
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    // Detached: a pass woken from a request handler must not run under that request's signal.
-    this.timer = runDetached(() =>
-      setTimeout(() => {
-        this.ticking = this.tick()
-          .catch((error: unknown) => this.logger.warn(`node set pass failed: ${(error as Error).message}`))
-          .finally(() => this.schedule(this.settings.pollIntervalMs));
-      }, delayMs),
-    );
-    this.timer.unref();
   }
 
   private async advance(set: NodeSetRecord): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { runDetached } from '../cloud/call-scope';
+import { PeriodicPass } from '../cloud/periodic-pass';
 import type { NodeView } from '../compute/compute.service';
 import { NodeObserver, NodeSightings } from '../compute/node-sightings';
 import type { OperationsSettings, Settings } from '../config/settings.schema';
@@ -35,9 +35,8 @@ export class OperationSightings implements NodeObserver, OnApplicationBootstrap,
   private readonly settings: OperationsSettings;
   /** Completions being written, by operation id: a second sighting meanwhile waits for the same write. */
   private readonly finishing = new Map<string, Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private refreshing?: Promise<void>;
-  private stopped = false;
+  /** The index refresh: the running operations other replicas started, every pollIntervalMs. */
+  private readonly refreshes: PeriodicPass;
 
   constructor(
     @Inject(STATE_STORE) private readonly store: StateStore,
@@ -47,16 +46,20 @@ export class OperationSightings implements NodeObserver, OnApplicationBootstrap,
   ) {
     this.settings = config.getOrThrow<Settings>('settings').operations;
     sightings.register(this);
+    this.refreshes = new PeriodicPass(
+      () => this.operations.pending.refresh(() => this.store.runningNodeOperations()),
+      this.settings.pollIntervalMs,
+      this.logger,
+      'reading the running operations failed',
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.scheduleRefresh(0);
+    this.refreshes.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.refreshing;
+    await this.refreshes.stop();
     await Promise.all(this.finishing.values());
   }
 
@@ -116,20 +119,6 @@ export class OperationSightings implements NodeObserver, OnApplicationBootstrap,
       .finally(() => this.finishing.delete(op.id));
     this.finishing.set(op.id, write);
     return write;
-  }
-
-  private scheduleRefresh(delayMs: number): void {
-    if (this.stopped) return;
-    // Detached: the refresh is nobody's request.
-    this.timer = runDetached(() =>
-      setTimeout(() => {
-        this.refreshing = this.operations.pending
-          .refresh(() => this.store.runningNodeOperations())
-          .catch((error: unknown) => this.logger.warn(`reading the running operations failed: ${message(error)}`))
-          .finally(() => this.scheduleRefresh(this.settings.pollIntervalMs));
-      }, delayMs),
-    );
-    this.timer.unref();
   }
 }
 

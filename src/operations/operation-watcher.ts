@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { runDetached } from '../cloud/call-scope';
+import { PeriodicPass } from '../cloud/periodic-pass';
 import { CloudError } from '../cloud/driver/cloud-error';
 import { ComputeService, NodeView } from '../compute/compute.service';
 import type { OperationsSettings, Settings } from '../config/settings.schema';
@@ -34,9 +34,7 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
   private readonly pacing = new Map<string, CloudPacing>();
   /** Listings in a row each running operation's node was missing from, by operation id (this replica's). */
   private readonly missing = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly passes: PeriodicPass;
 
   constructor(
     @Inject(STATE_STORE) private readonly store: StateStore,
@@ -46,16 +44,15 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
     @Inject(ConfigService) config: ConfigService,
   ) {
     this.settings = config.getOrThrow<Settings>('settings').operations;
+    this.passes = new PeriodicPass(() => this.tick(), this.settings.pollIntervalMs, this.logger, 'watcher pass failed');
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.passes.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.passes.stop();
   }
 
   /** One pass; exposed for tests that drive the watcher step by step. */
@@ -66,19 +63,6 @@ export class OperationWatcher implements OnApplicationBootstrap, OnApplicationSh
     const held = new Set(ops.map((op) => op.id));
     for (const id of this.missing.keys()) if (!held.has(id)) this.missing.delete(id);
     await Promise.all([...byCloud].map(([cloud, cloudOps]) => this.pollCloud(cloud, cloudOps, now)));
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    // Detached: a pass is nobody's request and must never run under a request's signal.
-    this.timer = runDetached(() =>
-      setTimeout(() => {
-        this.running = this.tick()
-          .catch((error: unknown) => this.logger.warn(`watcher pass failed: ${(error as Error).message}`))
-          .finally(() => this.schedule(this.settings.pollIntervalMs));
-      }, delayMs),
-    );
-    this.timer.unref();
   }
 
   private async pollCloud(cloud: string, ops: OperationRecord[], now: number): Promise<void> {
