@@ -10,10 +10,10 @@
 // tracing off and logs at warn, then with logs, the API key, rate limits and tracing added one by one
 // (the last is the service as `npm run bench` runs it). Last, a control: bare node:http made to spend
 // the full service's CPU per request by busy-waiting, to show what that CPU time alone does to p50/p99.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { haveAb, load, loadTool, median } from './lib/load.mjs';
-import { freePort, productionCommand, root, startReference, startService } from './lib/processes.mjs';
+import { cpuSecondsOf, freePort, productionCommand, root, startReference, startService } from './lib/processes.mjs';
 
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 3);
@@ -92,13 +92,13 @@ try {
 
   for (const r of rungs) await load(r.url, { connections: 64, seconds: 2, headers: r.headers });
   for (const r of rungs) r.runs = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const r of rungs) {
-      const cpu0 = cpuSeconds(r.pid);
-      const x = await load(r.url, { connections: 64, seconds, headers: r.headers });
-      r.runs.push({ ...x, us: ((cpuSeconds(r.pid) - cpu0) * 1e6) / (x.rps * seconds) });
-    }
-  }
+  /** One load run of a rung, with the CPU µs its process spent per request. */
+  const measure = async (r) => {
+    const cpu0 = cpuSecondsOf(r.pid);
+    const x = await load(r.url, { connections: 64, seconds, headers: r.headers });
+    r.runs.push({ ...x, us: ((cpuSecondsOf(r.pid) - cpu0) * 1e6) / (x.rps * seconds) });
+  };
+  for (let round = 0; round < rounds; round++) for (const r of rungs) await measure(r);
   const us = (r) => median(r.runs.map((x) => x.us));
   // The control: bare node:http made to spend the full service's CPU per request by busy-waiting, so
   // its latency is what that CPU time alone gives at 64 connections on this machine.
@@ -112,15 +112,14 @@ try {
       [join(root, 'bench', 'lib', 'ladder-server.cjs'), `spin:${spin}`, source, String(port)],
       port,
     );
-    const control = { name: `control: bare node:http + ${Math.round(spin)} µs busy-wait`, pid: ref.pid, runs: [] };
-    const url = `http://127.0.0.1:${port}${LIST}`;
-    control.url = url;
-    await load(url, { connections: 64, seconds: 2 });
-    for (let round = 0; round < rounds; round++) {
-      const cpu0 = cpuSeconds(ref.pid);
-      const x = await load(url, { connections: 64, seconds });
-      control.runs.push({ ...x, us: ((cpuSeconds(ref.pid) - cpu0) * 1e6) / (x.rps * seconds) });
-    }
+    const control = {
+      name: `control: bare node:http + ${Math.round(spin)} µs busy-wait`,
+      url: `http://127.0.0.1:${port}${LIST}`,
+      pid: ref.pid,
+      runs: [],
+    };
+    await load(control.url, { connections: 64, seconds: 2 });
+    for (let round = 0; round < rounds; round++) await measure(control);
     rungs.push(control);
   }
   // The tail by a second load generator, for the floor, the full service and the control.
@@ -152,10 +151,4 @@ try {
   console.log(lines.join('\n'));
 } finally {
   for (const stop of stops) await stop();
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux; clock ticks of USER_HZ = 100). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

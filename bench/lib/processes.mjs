@@ -22,6 +22,12 @@ async function until(url, ok, timeoutMs) {
   return false;
 }
 
+/** CPU seconds (user + system) process `pid` has used so far (Linux). */
+export function cpuSecondsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** A port free on 127.0.0.1 right now (other developers run servers on this machine too). */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -90,10 +96,7 @@ export async function startService({ port: wanted, settings, env = {}, nodeArgs 
     pid: child.pid,
     readyMs,
     /** CPU seconds (user + system) this process has used so far (Linux). */
-    cpuSeconds() {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    },
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     /**
      * Resident set size now, in MB (10^6 bytes; the kernel counts kB = 1024 bytes), with its two
      * parts: anonymous memory (V8's heap, malloc) and file-backed pages (the node binary, libraries).

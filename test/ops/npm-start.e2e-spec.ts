@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../support/app';
 import { freePort, ROOT } from '../support/service-process';
 
 /** Kills every process whose working directory is `dir` (this test's own copy; an orphan, if any). */
@@ -24,14 +25,6 @@ async function status(url: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
 }
 
 /**
@@ -62,14 +55,16 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
     const base = `http://127.0.0.1:${port}`;
     try {
-      const ready = await until(async () => (await status(`${base}/health/ready`)) === 200, 60_000);
-      expect({ ready, output: ready ? '' : output }).toEqual({ ready: true, output: '' });
+      // On a timeout, what npm and the server printed is the failure's message.
+      await waitFor(async () => (await status(`${base}/health/ready`)) === 200, 60_000, 200).catch(() => {
+        throw new Error(`npm start did not become ready:\n${output}`);
+      });
       expect(await status(`${base}/api/v1/clouds/default/nodes`)).toBe(200);
 
       npm.kill('SIGTERM');
       await exited;
       // Nothing may still answer on the port: an orphaned server would.
-      expect(await until(async () => (await status(`${base}/health/live`)) === 0, 10_000)).toBe(true);
+      await waitFor(async () => (await status(`${base}/health/live`)) === 0, 10_000, 200);
       expect(output).toMatch(/SIGTERM: draining/);
       expect(output).toMatch(/"msg":"stopped"|stopped/);
     } finally {
